@@ -1,0 +1,1 @@
+"""Context retrieval and prompt assembly: what the model sees for a cursor."""

@@ -1,0 +1,170 @@
+"""Context v1: windows of the current file around the cursor, under a token budget.
+
+The prefix window is anchored at line numbers that are multiples of `ANCHOR_LINES`, so it
+moves in large steps: while the user types, consecutive prompts share everything up to the
+cursor and the engine's prefix cache serves it (CONVENTIONS.md, "Prompt layout"). A window
+that slid with the cursor would change the prompt's first token on every keystroke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from radix_ls.engine.templates import PromptParts, PromptTemplate
+from radix_ls.workspace.documents import DocumentSnapshot
+
+ANCHOR_LINES = 64
+# Per-line token counts do not add up exactly to the count of the joined text; keep headroom.
+_SAFETY = 0.95
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of the prompt, for `radix-ls context`-style reports."""
+
+    kind: str  # "file-prefix" | "file-suffix"
+    path: str
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    tokens: int
+
+
+@dataclass(frozen=True)
+class CursorText:
+    """The text around the cursor, with line breaks normalised to "\\n"."""
+
+    line_prefix: str  # the cursor line up to the cursor
+    line_suffix: str  # the cursor line after the cursor, without its line break
+    following: str  # the lines after the cursor line (for trimming repeated suffix)
+    eol: str  # the document's line break, to write completions back with
+
+
+@dataclass(frozen=True)
+class BuiltContext:
+    prompt: str
+    parts: PromptParts
+    segments: tuple[Segment, ...]
+    cursor: CursorText
+
+
+class LineTokenCounter:
+    """Counts tokens line by line with a bounded cache: a keystroke changes one line only."""
+
+    def __init__(self, count: Callable[[str], int], max_entries: int = 50_000) -> None:
+        self._count = count
+        self._cache: dict[str, int] = {}
+        self._max = max_entries
+
+    def __call__(self, line: str) -> int:
+        n = self._cache.get(line)
+        if n is None:
+            if len(self._cache) >= self._max:
+                self._cache.clear()
+            n = self._cache[line] = self._count(line)
+        return n
+
+    def text(self, text: str) -> int:
+        return self._count(text)
+
+
+def detect_eol(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+
+
+def split_cursor(text: str, offset: int) -> tuple[str, str, CursorText]:
+    """(prefix, suffix, cursor text) with line breaks normalised to "\\n"."""
+    eol = detect_eol(text)
+    prefix = text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+    suffix = text[offset:].replace("\r\n", "\n").replace("\r", "\n")
+    line_prefix = prefix[prefix.rfind("\n") + 1 :]
+    nl = suffix.find("\n")
+    line_suffix = suffix if nl < 0 else suffix[:nl]
+    following = "" if nl < 0 else suffix[nl + 1 :]
+    return prefix, suffix, CursorText(line_prefix, line_suffix, following, eol)
+
+
+def _prefix_window(lines: list[str], budget: int, count: LineTokenCounter) -> int:
+    """Index of the first prefix line to keep: the smallest anchor that fits the budget."""
+    limit = int(budget * _SAFETY)
+    # suffix sums of per-line counts, computed from the end (the cursor) backwards
+    total = 0
+    fits_from = len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        total += count(lines[i]) + 1
+        if total > limit:
+            break
+        fits_from = i
+    if fits_from == 0:
+        return 0
+    anchor = -(-fits_from // ANCHOR_LINES) * ANCHOR_LINES
+    # the cursor line is always kept, even when it alone is over budget
+    return min(anchor, len(lines) - 1)
+
+
+def _suffix_window(lines: list[str], budget: int, count: LineTokenCounter) -> int:
+    """How many suffix lines fit the budget (at least the rest of the cursor line)."""
+    limit = int(budget * _SAFETY)
+    total = 0
+    for i, line in enumerate(lines):
+        total += count(line) + 1
+        if total > limit:
+            return max(i, 1)
+    return len(lines)
+
+
+def build(
+    snapshot: DocumentSnapshot,
+    offset: int,
+    *,
+    template: PromptTemplate,
+    context_tokens: int,
+    suffix_tokens: int,
+    count: LineTokenCounter,
+    path: str,
+    repo_name: str,
+) -> BuiltContext:
+    """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`."""
+    if not 0 <= offset <= len(snapshot.text):
+        raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
+    prefix, suffix, cursor = split_cursor(snapshot.text, offset)
+    suffix_budget = suffix_tokens if template.uses_suffix else 0
+    overhead = count.text(template.render(PromptParts(repo_name, path, snapshot.language_id, "", "")))
+    prefix_budget = max(context_tokens - suffix_budget - overhead, 16)
+
+    prefix_lines = prefix.split("\n")
+    first = _prefix_window(prefix_lines, prefix_budget, count)
+    window_prefix = "\n".join(prefix_lines[first:])
+    if count.text(window_prefix) > prefix_budget:
+        # One enormous line (minified code): keep its end, cut at a stable 1 kB boundary.
+        keep = prefix_budget * 2
+        cut = max(0, (len(window_prefix) - keep) // 1024 * 1024 + 1024)
+        window_prefix = window_prefix[cut:]
+
+    segments = [
+        Segment(
+            "file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix)
+        )
+    ]
+    window_suffix = ""
+    if suffix_budget > 0 and suffix:
+        suffix_lines = suffix.split("\n")
+        n = _suffix_window(suffix_lines, suffix_budget, count)
+        window_suffix = "\n".join(suffix_lines[:n])
+        if n < len(suffix_lines):
+            window_suffix += "\n"
+        if count.text(window_suffix) > suffix_budget:
+            window_suffix = window_suffix[: suffix_budget * 2]
+        cursor_line = len(prefix_lines)
+        segments.append(
+            Segment(
+                "file-suffix",
+                path,
+                cursor_line,
+                cursor_line + n - 1,
+                count.text(window_suffix),
+            )
+        )
+    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix)
+    return BuiltContext(template.render(parts), parts, tuple(segments), cursor)

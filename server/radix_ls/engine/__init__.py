@@ -1,0 +1,1 @@
+"""Model engines behind one interface (`Engine`), and prompt templates per model family."""

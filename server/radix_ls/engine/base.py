@@ -1,0 +1,159 @@
+"""The engine interface: streaming, cancellable text generation with per-request stats.
+
+Every engine (llama.cpp in-process, SGLang in-process, remote OpenAI-compatible) implements
+`Engine.stream`. Cancelling the consuming task (e.g. LSP `$/cancelRequest`) must abort the
+model work, not just stop reading from it.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+_ids = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return f"radix-{next(_ids)}"
+
+
+class EngineError(RuntimeError):
+    """The engine could not serve a request (model failed to load, backend error...)."""
+
+
+class EngineNotReady(EngineError):
+    """The engine is still loading its model."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    max_tokens: int
+    stop: tuple[str, ...] = ()
+    temperature: float = 0.0
+    request_id: str = field(default_factory=new_request_id)
+    # Called with the text so far after each token (on the engine's thread; must be pure):
+    # True ends the generation as if a stop sequence had matched.
+    stop_check: Callable[[str], bool] | None = None
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    request_id: str
+    prompt_tokens: int
+    # Prompt tokens served from the engine's prefix cache; None where the engine cannot tell.
+    cached_tokens: int | None
+    completion_tokens: int
+    time_to_first_token_s: float | None
+    total_s: float
+    finish_reason: str  # "stop" | "length" | "cancelled" | "error"
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        if self.time_to_first_token_s is None or self.completion_tokens < 2:
+            return None
+        decode_s = self.total_s - self.time_to_first_token_s
+        return (self.completion_tokens - 1) / decode_s if decode_s > 0 else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "requestId": self.request_id,
+            "promptTokens": self.prompt_tokens,
+            "cachedTokens": self.cached_tokens,
+            "completionTokens": self.completion_tokens,
+            "timeToFirstTokenMs": (
+                None
+                if self.time_to_first_token_s is None
+                else round(self.time_to_first_token_s * 1000, 2)
+            ),
+            "totalMs": round(self.total_s * 1000, 2),
+            "tokensPerSecond": None if self.tokens_per_s is None else round(self.tokens_per_s, 1),
+            "finishReason": self.finish_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of streamed output. The last chunk of a stream carries `stats`."""
+
+    text: str
+    stats: GenerationStats | None = None
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    stats: GenerationStats
+
+
+class StatsClock:
+    """Measures one request's timings as chunks arrive."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+
+    def token(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.start
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+class Engine(abc.ABC):
+    """A loaded model that turns prompts into streamed text."""
+
+    #: short engine name ("llamacpp", "sglang", "remote")
+    name: str = ""
+
+    @property
+    @abc.abstractmethod
+    def model_name(self) -> str:
+        """A human-readable name of the loaded model."""
+
+    @property
+    @abc.abstractmethod
+    def model_family(self) -> str:
+        """The model family used to pick a prompt template (e.g. "qwen", "gemma")."""
+
+    @abc.abstractmethod
+    def has_token(self, text: str) -> bool:
+        """Whether `text` is one special token of this model's vocabulary (e.g. FIM markers)."""
+
+    @abc.abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in a prompt (no BOS)."""
+
+    @abc.abstractmethod
+    def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        """Generate, yielding text chunks; the last chunk carries stats.
+
+        Closing or cancelling the iterator aborts the generation.
+        """
+
+    @property
+    @abc.abstractmethod
+    def active_generations(self) -> int:
+        """Generations currently running in the backend (0 once all were stopped)."""
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        parts: list[str] = []
+        stats: GenerationStats | None = None
+        stream = self.stream(request)
+        try:
+            async for chunk in stream:
+                parts.append(chunk.text)
+                if chunk.stats is not None:
+                    stats = chunk.stats
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+        if stats is None:
+            raise EngineError("engine stream ended without stats")
+        return GenerationResult("".join(parts), stats)
+
+    async def close(self) -> None:
+        """Release the model. Further requests fail."""

@@ -1,0 +1,265 @@
+"""In-process llama.cpp engine (llama-cpp-python): the CPU default.
+
+One long-lived `Llama` object per model: llama.cpp keeps the previous prompt's KV cache and
+re-evaluates only what follows the longest common token prefix, which is what makes
+keystroke-after-keystroke completions cheap. Generation is blocking C code, so it runs on a
+single worker thread (a `Llama` is not thread-safe) and streams chunks back to the event loop;
+cancelling the consumer sets a flag the worker checks after every token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from radix_ls.engine.base import (
+    Chunk,
+    Engine,
+    EngineError,
+    GenerationRequest,
+    GenerationStats,
+    StatsClock,
+)
+
+_FAMILIES = {"qwen": "qwen", "gemma": "gemma", "llama": "llama", "deepseek": "deepseek"}
+
+
+def _family(architecture: str) -> str:
+    for prefix, family in _FAMILIES.items():
+        if architecture.startswith(prefix):
+            return family
+    return architecture or "unknown"
+
+
+def _decodable(data: bytes) -> str:
+    """Decode UTF-8, leaving out an incomplete multi-byte sequence at the end."""
+    for cut in range(0, 4):
+        try:
+            return data[: len(data) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _partial_stop(text: str, stops: tuple[str, ...]) -> int:
+    """Length of the longest end of `text` that could still grow into a stop sequence."""
+    longest = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), longest, -1):
+            if text.endswith(stop[:k]):
+                longest = k
+                break
+    return longest
+
+
+class LlamaCppEngine(Engine):
+    name = "llamacpp"
+
+    def __init__(self, llm: Any, model_path: Path) -> None:
+        import llama_cpp
+
+        self._lib = llama_cpp
+        self._llm = llm
+        self._path = model_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llamacpp")
+        self._active = 0
+        self._active_lock = threading.Lock()
+        self._closed = False
+        meta = llm.metadata
+        self._architecture = meta.get("general.architecture", "")
+        self._name = meta.get("general.name") or model_path.stem
+
+    @classmethod
+    def load(cls, model_path: Path, *, n_ctx: int, n_threads: int = 0) -> LlamaCppEngine:
+        """Load a GGUF file (blocking; seconds for small models)."""
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise EngineError(
+                "the llama.cpp engine needs llama-cpp-python: pip install 'radix-ls[cpu]'"
+            ) from exc
+        if not model_path.is_file():
+            raise EngineError(f"model file not found: {model_path}")
+        threads = n_threads or os.cpu_count() or 1
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
+        except Exception as exc:  # llama.cpp reports bad files as ValueError/RuntimeError
+            raise EngineError(f"could not load model {model_path}: {exc}") from exc
+        return cls(llm, model_path)
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def model_path(self) -> Path:
+        return self._path
+
+    @property
+    def model_family(self) -> str:
+        return _family(self._architecture)
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self._llm.n_ctx())
+
+    @property
+    def active_generations(self) -> int:
+        return self._active
+
+    def has_token(self, text: str) -> bool:
+        data = text.encode("utf-8")
+        special = self._llm.tokenize(data, add_bos=False, special=True)
+        return len(special) == 1 and len(self._llm.tokenize(data, add_bos=False)) > 1
+
+    def count_tokens(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def prompt_tokens(self, prompt: str) -> list[int]:
+        """The prompt's tokens, BOS included exactly where `Llama.create_completion` adds it."""
+        llm = self._llm
+        bos = [llm.token_bos()] if llm._model.add_bos_token() and llm.token_bos() != -1 else []
+        return bos + llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        if self._closed:
+            raise EngineError("engine is closed")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Chunk | BaseException] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def emit(item: Chunk | BaseException) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        # Counted here, not in the worker, so a request waiting for the worker is visible too.
+        with self._active_lock:
+            self._active += 1
+        future = loop.run_in_executor(self._executor, self._run, request, cancel, emit)
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise EngineError(f"llama.cpp generation failed: {item}") from item
+                yield item
+                if item.stats is not None:
+                    break
+        finally:
+            cancel.set()
+            # Leave the worker to finish on its own; it stops after at most one more token.
+            future.add_done_callback(lambda f: f.exception() if not f.cancelled() else None)
+
+    def _run(
+        self,
+        request: GenerationRequest,
+        cancel: threading.Event,
+        emit: Callable[[Chunk | BaseException], None],
+    ) -> None:
+        try:
+            self._generate(request, cancel, emit)
+        except BaseException as exc:
+            emit(exc)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _generate(
+        self,
+        request: GenerationRequest,
+        cancel: threading.Event,
+        emit: Callable[[Chunk | BaseException], None],
+    ) -> None:
+        llm = self._llm
+        clock = StatsClock()
+        tokens = self.prompt_tokens(request.prompt)
+        n_ctx = self.n_ctx
+        if len(tokens) >= n_ctx:
+            raise EngineError(f"prompt has {len(tokens)} tokens, the context holds {n_ctx}")
+        max_tokens = min(request.max_tokens, n_ctx - len(tokens))
+        # What llama.cpp will reuse: the longest common prefix with the tokens it holds,
+        # less one when the whole prompt matches (it re-evaluates one token for fresh logits).
+        cached = 0
+        for a, b in zip(llm._input_ids[: llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            cached += 1
+        if cached == len(tokens):
+            cached = max(cached - 1, 0)
+
+        completion: list[int] = []
+        sent = 0
+        text = ""
+        finish = "length"
+        if cancel.is_set():
+            finish = "cancelled"
+        else:
+            for token in llm.generate(
+                tokens,
+                temp=request.temperature,
+                top_k=40,
+                top_p=0.95,
+                min_p=0.05,
+                repeat_penalty=1.0,
+                reset=True,
+            ):
+                clock.token()
+                if cancel.is_set():
+                    finish = "cancelled"
+                    break
+                if self._lib.llama_vocab_is_eog(llm._model.vocab, token):
+                    finish = "stop"
+                    break
+                completion.append(token)
+                text = _decodable(llm.detokenize(completion, prev_tokens=tokens))
+                hits = [i for i in (text.find(s) for s in request.stop if s) if i >= 0]
+                if hits:
+                    text = text[: min(hits)]
+                    finish = "stop"
+                    break
+                if request.stop_check is not None and request.stop_check(text):
+                    finish = "stop"
+                    break
+                if len(completion) >= max_tokens:
+                    break
+                safe = len(text) - _partial_stop(text, request.stop)
+                if safe > sent:
+                    emit(Chunk(text[sent:safe]))
+                    sent = safe
+        if len(text) > sent and finish != "cancelled":
+            emit(Chunk(text[sent:]))
+        emit(
+            Chunk(
+                "",
+                GenerationStats(
+                    request_id=request.request_id,
+                    prompt_tokens=len(tokens),
+                    cached_tokens=cached,
+                    completion_tokens=len(completion),
+                    time_to_first_token_s=clock.first,
+                    total_s=clock.elapsed(),
+                    finish_reason=finish,
+                ),
+            )
+        )
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # Wait for a running generation to notice its cancel flag before freeing the model.
+        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+        with contextlib.suppress(Exception):
+            self._llm.close()

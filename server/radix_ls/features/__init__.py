@@ -1,0 +1,1 @@
+"""Features built on the engine and the context: completion (later code actions, refactors)."""

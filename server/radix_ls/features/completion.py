@@ -1,0 +1,95 @@
+"""The completion pipeline: snapshot + cursor -> context -> engine -> post-processed text.
+
+The LSP handlers and the `radix-ls complete` command both run `CompletionService.complete`, so
+what the CLI prints is what an editor would show.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from radix_ls.config import Settings
+from radix_ls.context.builder import BuiltContext, CursorText, LineTokenCounter, build
+from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
+from radix_ls.engine.templates import PromptTemplate, choose_template
+from radix_ls.features import postprocess
+from radix_ls.workspace.documents import DocumentSnapshot
+
+
+@dataclass(frozen=True)
+class CompletionPlan:
+    """Everything sent to the engine for one completion."""
+
+    request: GenerationRequest
+    context: BuiltContext
+    mode: str  # "line" | "block"
+    max_lines: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str | None  # None: nothing worth showing
+    raw: str
+    stats: GenerationStats
+    plan: CompletionPlan
+
+
+def _is_done(cursor: CursorText, max_lines: int, text: str) -> bool:
+    return postprocess.cut(text, cursor, max_lines).done
+
+
+def relative_path(path: Path | None, root: Path | None, fallback: str) -> str:
+    if path is None:
+        return fallback
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+class CompletionService:
+    """Completions from one engine under one set of settings."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.template: PromptTemplate = choose_template(settings.prompt_template, engine.has_token)
+        self._counter = LineTokenCounter(engine.count_tokens)
+
+    def plan(
+        self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
+    ) -> CompletionPlan:
+        s = self.settings
+        context = build(
+            snapshot,
+            offset,
+            template=self.template,
+            context_tokens=s.context_tokens,
+            suffix_tokens=s.suffix_tokens,
+            count=self._counter,
+            path=relative_path(snapshot.path, workspace_root, snapshot.display_path),
+            repo_name=workspace_root.name if workspace_root else "",
+        )
+        mode = postprocess.mode_for(context.cursor)
+        stop = self.template.stop + (("\n",) if mode == "line" else ())
+        request = GenerationRequest(
+            prompt=context.prompt,
+            max_tokens=s.max_tokens,
+            stop=stop,
+            temperature=s.temperature,
+            # Stop as soon as post-processing has its answer: the rest would be thrown away.
+            stop_check=functools.partial(_is_done, context.cursor, s.max_lines),
+        )
+        return CompletionPlan(request, context, mode, s.max_lines)
+
+    async def complete(
+        self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
+    ) -> Completion:
+        plan = self.plan(snapshot, offset, workspace_root)
+        result = await self.engine.generate(plan.request)
+        text = postprocess.finish(result.text, plan.context.cursor, plan.max_lines)
+        return Completion(text, result.text, result.stats, plan)

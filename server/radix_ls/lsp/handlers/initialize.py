@@ -1,0 +1,43 @@
+"""initialize / initialized / shutdown: settings, capabilities and the engine's lifecycle."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from radix_ls.lsp.server import RadixServer, path_of
+
+log = logging.getLogger("radix_ls")
+
+
+def register(server: RadixServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: RadixServer, params: types.InitializeParams) -> None:
+        caps = params.capabilities
+        ls.supports_configuration = bool(caps.workspace and caps.workspace.configuration)
+        ls.supports_progress = bool(caps.window and caps.window.work_done_progress)
+        root = params.root_uri or (
+            params.workspace_folders[0].uri if params.workspace_folders else None
+        )
+        ls.workspace_root = path_of(root) if root else None
+        ls.attach_client_logging()
+        ls.apply_settings(params.initialization_options)
+        log.info(
+            "radix-ls %s initializing (root %s, position encoding %s)",
+            ls.version,
+            ls.workspace_root,
+            ls.position_encoding,
+        )
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: RadixServer, params: types.InitializedParams) -> None:
+        pulled = await ls.pull_configuration()
+        if pulled is not None:
+            ls.apply_settings(pulled, base=ls.settings)
+        ls.start_engine()
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: RadixServer, params: None) -> None:
+        log.info("shutting down")
+        await ls.stop_engine()

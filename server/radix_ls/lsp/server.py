@@ -1,0 +1,352 @@
+"""The radix-ls language server: pygls wiring, server state and the shared request helpers.
+
+Handlers live one per LSP method under `lsp/handlers/`; this module holds what they share: the
+document store, the settings, the engine's lifecycle (loaded off the event loop, reported with
+work-done progress) and the completion runner (cancellation on `$/cancelRequest` and on edits
+to the same document, stale-version checks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import (
+    FeatureNotificationError,
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from radix_ls import __version__
+from radix_ls.config import Settings, resolve
+from radix_ls.engine.base import Engine, EngineError, GenerationStats
+from radix_ls.engine.factory import load_engine
+from radix_ls.features.completion import Completion, CompletionService
+from radix_ls.lsp import convert
+from radix_ls.workspace.documents import DocumentError, DocumentSnapshot, DocumentStore
+
+log = logging.getLogger("radix_ls")
+
+
+class RequestFailed(JsonRpcException):
+    """LSP's RequestFailed: the request was valid but the server could not do it."""
+
+    CODE = -32803
+    MESSAGE = "Request failed"
+
+
+class _Rejected:
+    """Stands in for a message that could not be decoded and was already answered."""
+
+    jsonrpc = "rejected"
+
+
+class RadixProtocol(LanguageServerProtocol):
+    """pygls' protocol with radix-ls' choices where the defaults do not fit.
+
+    - Position encoding: prefer UTF-8 whenever the client offers it, else UTF-16.
+    - Text sync: radix-ls keeps its own document store (lsp/handlers/did_*.py), so pygls'
+      workspace copy of every document is not maintained (it would apply each edit twice).
+    - Requests whose params do not decode get an InvalidParams error response instead of
+      being dropped silently.
+    """
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(
+        self, params: types.InitializeParams
+    ) -> Generator[Any, Any, types.InitializeResult]:
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            offered = list(general.position_encodings)
+            preferred = [
+                e
+                for e in (types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16)
+                if e in offered
+            ]
+            general.position_encodings = preferred or [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
+
+    def _user_handler(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            method = data.get("method", "?")
+            if "id" in data and "method" in data:
+                cause = exc.__cause__ or exc
+                self._send_response(
+                    data["id"],
+                    error=JsonRpcInvalidParams(
+                        f"invalid params for {method}: {str(cause).splitlines()[0]}"
+                    ).to_response_error(),
+                )
+            log.warning("rejected malformed %s message", method)
+            return _Rejected()
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Rejected):
+            return
+        if not hasattr(message, "jsonrpc"):
+            # Valid JSON that is no JSON-RPC object at all (e.g. a bare list or number).
+            self._send_response(
+                None, error=JsonRpcInvalidRequest("not a JSON-RPC message").to_response_error()
+            )
+            return
+        super().handle_message(message)
+
+
+@dataclass
+class EngineStatus:
+    state: str = "starting"  # starting | loading | ready | error | stopped
+    detail: str = ""
+
+
+class RadixServer(LanguageServer):
+    """Server state shared by the handlers. Mutated only on the event loop."""
+
+    def __init__(self) -> None:
+        super().__init__("radix-ls", __version__, protocol_cls=RadixProtocol)
+        self.settings = Settings()
+        self.documents = DocumentStore()
+        self.workspace_root: Path | None = None
+        self.engine: Engine | None = None
+        self.completions: CompletionService | None = None
+        self.engine_status = EngineStatus()
+        self.last_stats: GenerationStats | None = None
+        self.supports_configuration = False
+        self.supports_progress = False
+        self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
+        self._engine_task: asyncio.Task[None] | None = None
+        self._engine_generation = 0
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def report_server_error(self, error: Exception, source: type[Exception]) -> None:
+        if isinstance(error, json.JSONDecodeError):
+            log.warning("could not parse a message as JSON: %s", error)
+            self.protocol._send_response(
+                None, error=JsonRpcParseError(f"parse error: {error}").to_response_error()
+            )
+            return
+        log.error("%s", error)
+        if source is FeatureNotificationError:
+            # A notification has no response to carry the error: tell the user.
+            self.show_message(f"radix-ls: {error}", types.MessageType.Error)
+
+    # -- messages to the user ----------------------------------------------------------------
+
+    def attach_client_logging(self) -> None:
+        """Mirror radix-ls' log records to the client's log (window/logMessage)."""
+        from radix_ls.lsp.log_bridge import ClientLogHandler
+
+        logger = logging.getLogger("radix_ls")
+        if not any(isinstance(h, ClientLogHandler) for h in logger.handlers):
+            logger.addHandler(ClientLogHandler(self, asyncio.get_event_loop()))
+
+    def show_message(self, message: str, kind: types.MessageType) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def apply_settings(self, raw: Any, *, base: Settings | None = None) -> None:
+        """Resolve client settings; invalid entries are reported and replaced by defaults."""
+        resolved = resolve(raw, base=Settings() if base is None else base)
+        for error in resolved.errors:
+            log.warning("settings: %s", error)
+        if resolved.errors:
+            self.show_message(
+                "radix-ls: invalid settings, using defaults for them: "
+                + "; ".join(resolved.errors),
+                types.MessageType.Warning,
+            )
+        old = self.settings
+        self.settings = resolved.settings
+        logging.getLogger("radix_ls").setLevel(self.settings.log_level.upper())
+        if self.engine is not None and old.engine_key() != self.settings.engine_key():
+            self.start_engine()
+        elif self.engine is not None and old != self.settings:
+            self.completions = CompletionService(self.engine, self.settings)
+
+    async def pull_configuration(self) -> Any:
+        """The `radix-ls` section from `workspace/configuration`, or None."""
+        if not self.supports_configuration:
+            return None
+        try:
+            result = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="radix-ls")])
+            )
+        except Exception as exc:
+            log.warning("workspace/configuration failed: %s", exc)
+            return None
+        return result[0] if result else None
+
+    # -- engine lifecycle --------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        """(Re)load the engine in the background; completions answer empty until it is ready."""
+        if self._engine_task is not None and not self._engine_task.done():
+            self._engine_task.cancel()
+        self._engine_generation += 1
+        self._engine_task = asyncio.ensure_future(self._load_engine(self._engine_generation))
+
+    async def _load_engine(self, generation: int) -> None:
+        old, self.engine, self.completions = self.engine, None, None
+        if old is not None:
+            await old.close()
+        settings = self.settings
+        self.engine_status = EngineStatus("loading", "loading model")
+        token = f"radix-ls/engine/{uuid.uuid4()}" if self.supports_progress else None
+        loop = asyncio.get_running_loop()
+
+        def progress(message: str) -> None:
+            log.info("%s", message)
+            if token is not None:
+                loop.call_soon_threadsafe(
+                    self.work_done_progress.report,
+                    token,
+                    types.WorkDoneProgressReport(message=message),
+                )
+
+        if token is not None:
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title="radix-ls: loading model")
+                )
+            except Exception as exc:  # the client may refuse progress tokens
+                log.debug("no work-done progress: %s", exc)
+                token = None
+        try:
+            engine = await asyncio.to_thread(load_engine, settings, progress)
+        except EngineError as exc:
+            self.engine_status = EngineStatus("error", str(exc))
+            log.error("engine failed to start: %s", exc)
+            self.show_message(f"radix-ls: {exc}", types.MessageType.Error)
+            return
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+        if generation != self._engine_generation:
+            await engine.close()  # superseded by a newer settings change while loading
+            return
+        self.engine = engine
+        self.completions = CompletionService(engine, self.settings)
+        self.engine_status = EngineStatus("ready", "")
+        log.info(
+            "engine ready: %s, model %s, template %s",
+            engine.name,
+            engine.model_name,
+            self.completions.template.name,
+        )
+
+    async def stop_engine(self) -> None:
+        if self._engine_task is not None and not self._engine_task.done():
+            self._engine_task.cancel()
+        engine, self.engine, self.completions = self.engine, None, None
+        self.engine_status = EngineStatus("stopped", "")
+        if engine is not None:
+            await engine.close()
+
+    # -- documents and positions -------------------------------------------------------------
+
+    @property
+    def position_encoding(self) -> str:
+        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+    def snapshot_at(
+        self, document: types.TextDocumentIdentifier, position: types.Position
+    ) -> tuple[DocumentSnapshot, int]:
+        """The open document and the offset of `position` in it; InvalidParams otherwise."""
+        try:
+            snapshot = self.documents.get(document.uri)
+            offset = convert.position_to_offset(snapshot.text, position, self.position_encoding)
+        except (DocumentError, convert.PositionError) as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
+        return snapshot, offset
+
+    def cancel_inflight(self, uri: str) -> None:
+        """Abort generations for `uri`: the document changed, their answers would be stale."""
+        for future in self._inflight.pop(uri, set()):
+            future.cancel()
+
+    async def complete(self, snapshot: DocumentSnapshot, offset: int) -> Completion | None:
+        """Run the completion pipeline; None when there is no engine or the answer is stale.
+
+        Cancelling the calling task ($/cancelRequest) cancels the generation with it.
+        """
+        service = self.completions
+        if service is None:
+            return None
+        job = asyncio.ensure_future(service.complete(snapshot, offset, self.workspace_root))
+        jobs = self._inflight.setdefault(snapshot.uri, set())
+        jobs.add(job)
+        try:
+            result = await job
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if job.cancelled() and task is not None and not task.cancelling():
+                log.debug("completion for %s v%d dropped: document changed", snapshot.uri,
+                          snapshot.version)
+                return None  # cancelled by an edit, not by the client
+            raise
+        except EngineError as exc:
+            log.error("completion failed: %s", exc)
+            raise RequestFailed(f"radix-ls engine error: {exc}") from exc
+        finally:
+            jobs.discard(job)
+        self.last_stats = result.stats
+        current = self.documents.find(snapshot.uri)
+        if current is None or current.version != snapshot.version:
+            log.debug("completion for %s v%d is stale", snapshot.uri, snapshot.version)
+            return None
+        log.debug("completion %s", result.stats.to_json())
+        return result
+
+
+def path_of(uri: str) -> Path | None:
+    if not uri.startswith("file:"):
+        return None
+    fs = to_fs_path(uri)
+    return Path(fs) if fs else None
+
+
+def create_server() -> RadixServer:
+    from radix_ls.lsp.handlers import register_all
+
+    server = RadixServer()
+    register_all(server)
+    return server

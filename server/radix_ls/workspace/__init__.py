@@ -1,0 +1,1 @@
+"""The workspace: open documents (text and versions), later the on-disk index and watcher."""
