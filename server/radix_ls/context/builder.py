@@ -98,9 +98,16 @@ def _prefix_window(lines: list[str], budget: int, count: LineTokenCounter) -> in
         fits_from = i
     if fits_from == 0:
         return 0
-    anchor = -(-fits_from // ANCHOR_LINES) * ANCHOR_LINES
-    # the cursor line is always kept, even when it alone is over budget
-    return min(anchor, len(lines) - 1)
+    # Round the start up to a multiple of a large step; halve the step only when rounding would
+    # throw away more than half of what fits (short budgets, long lines).
+    fit_lines = len(lines) - fits_from
+    step = ANCHOR_LINES
+    while step > 1:
+        anchor = -(-fits_from // step) * step
+        if len(lines) - anchor >= fit_lines / 2:
+            return anchor
+        step //= 2
+    return min(fits_from, len(lines) - 1)  # the cursor line is always kept
 
 
 def _suffix_window(lines: list[str], budget: int, count: LineTokenCounter) -> int:

@@ -109,6 +109,8 @@ class Engine(abc.ABC):
 
     #: short engine name ("llamacpp", "sglang", "remote")
     name: str = ""
+    #: stats of the last generation that ended, however it ended (cancelled ones included)
+    last_stats: GenerationStats | None = None
 
     @property
     @abc.abstractmethod

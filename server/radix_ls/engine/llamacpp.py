@@ -119,7 +119,13 @@ class LlamaCppEngine(Engine):
     def active_generations(self) -> int:
         return self._active
 
+    def _model(self) -> Any:
+        if self._closed:
+            raise EngineError("engine is closed")
+        return self._llm
+
     def has_token(self, text: str) -> bool:
+        self._model()
         data = text.encode("utf-8")
         special = self._llm.tokenize(data, add_bos=False, special=True)
         return len(special) == 1 and len(self._llm.tokenize(data, add_bos=False)) > 1
@@ -127,11 +133,11 @@ class LlamaCppEngine(Engine):
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self._model().tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def prompt_tokens(self, prompt: str) -> list[int]:
         """The prompt's tokens, BOS included exactly where `Llama.create_completion` adds it."""
-        llm = self._llm
+        llm = self._model()
         bos = [llm.token_bos()] if llm._model.add_bos_token() and llm.token_bos() != -1 else []
         return bos + llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
@@ -240,20 +246,17 @@ class LlamaCppEngine(Engine):
                     sent = safe
         if len(text) > sent and finish != "cancelled":
             emit(Chunk(text[sent:]))
-        emit(
-            Chunk(
-                "",
-                GenerationStats(
-                    request_id=request.request_id,
-                    prompt_tokens=len(tokens),
-                    cached_tokens=cached,
-                    completion_tokens=len(completion),
-                    time_to_first_token_s=clock.first,
-                    total_s=clock.elapsed(),
-                    finish_reason=finish,
-                ),
-            )
+        stats = GenerationStats(
+            request_id=request.request_id,
+            prompt_tokens=len(tokens),
+            cached_tokens=cached,
+            completion_tokens=len(completion),
+            time_to_first_token_s=clock.first,
+            total_s=clock.elapsed(),
+            finish_reason=finish,
         )
+        self.last_stats = stats
+        emit(Chunk("", stats))
 
     async def close(self) -> None:
         if self._closed:

@@ -32,7 +32,7 @@ from pygls.uris import to_fs_path
 
 from radix_ls import __version__
 from radix_ls.config import Settings, resolve
-from radix_ls.engine.base import Engine, EngineError, GenerationStats
+from radix_ls.engine.base import Engine, EngineError
 from radix_ls.engine.factory import load_engine
 from radix_ls.features.completion import Completion, CompletionService
 from radix_ls.lsp import convert
@@ -146,7 +146,6 @@ class RadixServer(LanguageServer):
         self.engine: Engine | None = None
         self.completions: CompletionService | None = None
         self.engine_status = EngineStatus()
-        self.last_stats: GenerationStats | None = None
         self.supports_configuration = False
         self.supports_progress = False
         self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
@@ -285,7 +284,8 @@ class RadixServer(LanguageServer):
 
     @property
     def position_encoding(self) -> str:
-        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        return encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
 
     def snapshot_at(
         self, document: types.TextDocumentIdentifier, position: types.Position
@@ -328,7 +328,6 @@ class RadixServer(LanguageServer):
             raise RequestFailed(f"radix-ls engine error: {exc}") from exc
         finally:
             jobs.discard(job)
-        self.last_stats = result.stats
         current = self.documents.find(snapshot.uri)
         if current is None or current.version != snapshot.version:
             log.debug("completion for %s v%d is stale", snapshot.uri, snapshot.version)

@@ -16,6 +16,15 @@ from radix_ls.lsp.server import RadixServer
 _WORD_END = re.compile(r"\w+$")
 
 
+def _documentation(ls: RadixServer, code: str) -> types.MarkupContent:
+    caps = ls.client_capabilities.text_document
+    item = caps.completion.completion_item if caps and caps.completion else None
+    formats = (item.documentation_format if item else None) or []
+    if types.MarkupKind.Markdown in formats:
+        return types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{code}\n```")
+    return types.MarkupContent(kind=types.MarkupKind.PlainText, value=code)
+
+
 def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
     async def completion(
@@ -38,9 +47,7 @@ def register(server: RadixServer) -> None:
             label=(typed + first_line).strip()[:80] or "radix-ls",
             kind=types.CompletionItemKind.Text,
             detail=f"radix-ls ({result.stats.completion_tokens} tokens)",
-            documentation=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=f"```\n{new_text}\n```"
-            ),
+            documentation=_documentation(ls, new_text),
             filter_text=new_text,
             sort_text="0",
             text_edit=types.TextEdit(

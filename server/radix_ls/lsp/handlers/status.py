@@ -34,7 +34,9 @@ def register(server: RadixServer) -> None:
             "activeGenerations": engine.active_generations if engine else 0,
             "positionEncoding": ls.position_encoding,
             "openDocuments": len(ls.documents),
-            "lastCompletion": ls.last_stats.to_json() if ls.last_stats else None,
+            "lastCompletion": (
+                engine.last_stats.to_json() if engine and engine.last_stats else None
+            ),
             "settings": to_wire(ls.settings),
         }
 
