@@ -27,7 +27,7 @@ class Circle:
 
     def circumference(self) -> float:
         """Length of the circle's boundary."""
-        return 
+        return 2 * math.
 
     def contains(self, point: Point) -> bool:
         """Whether `point` lies inside the circle or on its boundary."""

@@ -100,9 +100,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "n_ctx": "nCtx",
         "cache_dir": "cacheDir",
     }
-    return {
-        wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)
-    }
+    return {wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)}
 
 
 def _workspace_for(path: Path) -> Path:

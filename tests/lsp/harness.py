@@ -50,8 +50,9 @@ async def status(client: LanguageClient) -> dict[str, Any]:
     return plain(await request(client, "radixLs/status", {}))
 
 
-async def wait_for(client: LanguageClient, predicate: Any, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
+async def wait_for(client: LanguageClient, predicate: Any, within: float = 60.0) -> dict:
+    """Poll radixLs/status until `predicate(status)` holds (at most `within` seconds)."""
+    deadline = time.monotonic() + within
     while True:
         current = await status(client)
         if predicate(current):
@@ -146,6 +147,4 @@ def inline_params(uri: str, line: int, character: int) -> types.InlineCompletion
 
 
 async def inline(client: LanguageClient, uri: str, line: int, character: int) -> Any:
-    return await client.text_document_inline_completion_async(
-        inline_params(uri, line, character)
-    )
+    return await client.text_document_inline_completion_async(inline_params(uri, line, character))

@@ -17,7 +17,8 @@ from radix_ls.workspace.documents import DocumentSnapshot
 
 from .harness import inline, inline_params, open_document, running_server, status, wait_for
 
-SOURCE = '''import math
+SOURCE = (
+    '''import math
 
 
 def circle_area(radius):
@@ -27,9 +28,12 @@ def circle_area(radius):
 
 def describe(shape, size):
     if shape == "circle":
-        return 
+        return'''
+    + " "  # the cursor goes after "return "
+    + """
     raise ValueError(shape)
-'''
+"""
+)
 
 
 def _cursor(text: str, needle: str) -> tuple[int, int, int]:
@@ -49,7 +53,9 @@ async def test_advertises_inline_completion_and_reports_ready(tmp_path, tiny_mod
         assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental
 
 
-@pytest.mark.parametrize("needle", ["        return ", "def describe(shape, size):\n", "radius ** "])
+@pytest.mark.parametrize(
+    "needle", ["        return ", "def describe(shape, size):\n", "radius ** "]
+)
 async def test_inline_completion_is_the_post_processed_greedy_output(tmp_path, tiny_model, needle):
     """The server's answer equals post-processing applied to a direct, independent greedy
     llama.cpp call (Llama.create_completion) on the same prompt: the server is wired to the
@@ -119,11 +125,11 @@ async def test_cancel_stops_generation_early(tmp_path, tiny_model):
                 msg_id="to-cancel",
             )
         )
-        await wait_for(client, lambda s: s["activeGenerations"] == 1, timeout=30)
+        await wait_for(client, lambda s: s["activeGenerations"] == 1, within=30)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="to-cancel"))
         with pytest.raises(JsonRpcRequestCancelled):
             await pending
-        after = await wait_for(client, lambda s: s["activeGenerations"] == 0, timeout=30)
+        after = await wait_for(client, lambda s: s["activeGenerations"] == 0, within=30)
         # the server still serves afterwards
         again = await inline(client, uri, line, column)
     stats = after["lastCompletion"]
@@ -141,7 +147,7 @@ async def test_stale_completion_is_not_returned(tmp_path, tiny_model):
     async with running_server(tmp_path, options) as client:
         uri = open_document(client, path, SOURCE)
         pending = asyncio.ensure_future(inline(client, uri, line, column))
-        await wait_for(client, lambda s: s["activeGenerations"] == 1, timeout=30)
+        await wait_for(client, lambda s: s["activeGenerations"] == 1, within=30)
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
@@ -149,7 +155,7 @@ async def test_stale_completion_is_not_returned(tmp_path, tiny_model):
             )
         )
         result = await pending
-        after = await wait_for(client, lambda s: s["activeGenerations"] == 0, timeout=30)
+        after = await wait_for(client, lambda s: s["activeGenerations"] == 0, within=30)
     assert result is not None and list(result.items) == []
     assert after["lastCompletion"]["finishReason"] == "cancelled"
 

@@ -71,7 +71,9 @@ def test_window_moves_in_large_steps():
     starts = set()
     offsets = range(len(text) // 2, len(text) // 2 + 2000, 50)
     for offset in offsets:
-        starts.add(_build(text, offset, context_tokens=2000, suffix_tokens=100).segments[0].start_line)
+        starts.add(
+            _build(text, offset, context_tokens=2000, suffix_tokens=100).segments[0].start_line
+        )
     assert len(starts) <= 3
     assert all((start - 1) % 64 == 0 for start in starts)
 

@@ -13,7 +13,9 @@ CASES = json.loads((Path(__file__).parent.parent / "data/convert/positions.json"
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['text']!r}@{c['line']}:{c['character']}/{c['encoding']}")
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda c: f"{c['text']!r}@{c['line']}:{c['character']}/{c['encoding']}"
+)
 def test_position_to_offset(case):
     pos = types.Position(line=case["line"], character=case["character"])
     if "error" in case:

@@ -36,7 +36,10 @@ def test_offset_at(text, line, col, offset):
     assert offset_at(text, line, col) == offset
 
 
-@pytest.mark.parametrize(("line", "col", "message"), [(5, 0, "past the end of the file"), (0, 3, "past the end of line 1")])
+@pytest.mark.parametrize(
+    ("line", "col", "message"),
+    [(5, 0, "past the end of the file"), (0, 3, "past the end of line 1")],
+)
 def test_offset_at_errors(line, col, message):
     with pytest.raises(DocumentError, match=message):
         offset_at("ab\ncd", line, col)

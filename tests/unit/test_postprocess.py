@@ -14,7 +14,9 @@ CASES = json.loads((Path(__file__).parent.parent / "data/postprocess/cases.json"
 
 
 def _cursor(case) -> CursorText:
-    return CursorText(case["linePrefix"], case["lineSuffix"], case["following"], case.get("eol", "\n"))
+    return CursorText(
+        case["linePrefix"], case["lineSuffix"], case["following"], case.get("eol", "\n")
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])

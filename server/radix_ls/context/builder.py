@@ -137,7 +137,9 @@ def build(
         raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
     prefix, suffix, cursor = split_cursor(snapshot.text, offset)
     suffix_budget = suffix_tokens if template.uses_suffix else 0
-    overhead = count.text(template.render(PromptParts(repo_name, path, snapshot.language_id, "", "")))
+    overhead = count.text(
+        template.render(PromptParts(repo_name, path, snapshot.language_id, "", ""))
+    )
     prefix_budget = max(context_tokens - suffix_budget - overhead, 16)
 
     prefix_lines = prefix.split("\n")
@@ -150,9 +152,7 @@ def build(
         window_prefix = window_prefix[cut:]
 
     segments = [
-        Segment(
-            "file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix)
-        )
+        Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix))
     ]
     window_suffix = ""
     if suffix_budget > 0 and suffix:

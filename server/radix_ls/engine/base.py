@@ -157,5 +157,6 @@ class Engine(abc.ABC):
             raise EngineError("engine stream ended without stats")
         return GenerationResult("".join(parts), stats)
 
+    @abc.abstractmethod
     async def close(self) -> None:
         """Release the model. Further requests fail."""

@@ -38,7 +38,7 @@ def _indent_width(line: str) -> int:
 
 
 def mode_for(cursor: CursorText) -> str:
-    """"line" for mid-line cursors, "block" for empty lines and block openers."""
+    """ "line" for mid-line cursors, "block" for empty lines and block openers."""
     if cursor.line_suffix.strip():
         return "line"
     stripped = cursor.line_prefix.rstrip()

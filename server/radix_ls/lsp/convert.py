@@ -61,7 +61,9 @@ def position_to_offset(
     starts = _line_starts(text)
     if line >= len(starts):
         if strict:
-            raise PositionError(f"line {line} is past the end of the document ({len(starts)} lines)")
+            raise PositionError(
+                f"line {line} is past the end of the document ({len(starts)} lines)"
+            )
         return len(text)
     offset = starts[line]
     end = _line_end(text, starts, line)

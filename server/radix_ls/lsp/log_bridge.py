@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from lsprotocol import types
@@ -36,7 +37,6 @@ class ClientLogHandler(logging.Handler):
     def _send(self, params: types.LogMessageParams) -> None:
         if self._server.protocol.writer is None:
             return
-        try:
+        # The client may be gone; stderr still has the record.
+        with contextlib.suppress(Exception):
             self._server.window_log_message(params)
-        except Exception:  # client gone: stderr still has the record
-            pass

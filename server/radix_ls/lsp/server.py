@@ -151,6 +151,7 @@ class RadixServer(LanguageServer):
         self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
         self._engine_task: asyncio.Task[None] | None = None
         self._engine_generation = 0
+        self._engine_key: tuple[Any, ...] | None = None
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -192,12 +193,13 @@ class RadixServer(LanguageServer):
                 + "; ".join(resolved.errors),
                 types.MessageType.Warning,
             )
-        old = self.settings
         self.settings = resolved.settings
         logging.getLogger("radix_ls").setLevel(self.settings.log_level.upper())
-        if self.engine is not None and old.engine_key() != self.settings.engine_key():
+        if self._engine_task is None:
+            return  # not started yet: `initialized` starts it with these settings
+        if self._engine_key != self.settings.engine_key():
             self.start_engine()
-        elif self.engine is not None and old != self.settings:
+        elif self.engine is not None:
             self.completions = CompletionService(self.engine, self.settings)
 
     async def pull_configuration(self) -> Any:
@@ -216,10 +218,13 @@ class RadixServer(LanguageServer):
     # -- engine lifecycle --------------------------------------------------------------------
 
     def start_engine(self) -> None:
-        """(Re)load the engine in the background; completions answer empty until it is ready."""
-        if self._engine_task is not None and not self._engine_task.done():
-            self._engine_task.cancel()
+        """(Re)load the engine in the background; completions answer empty until it is ready.
+
+        A load still running is not cancelled (its thread cannot be): it sees it was
+        superseded when it finishes and closes what it loaded.
+        """
         self._engine_generation += 1
+        self._engine_key = self.settings.engine_key()
         self._engine_task = asyncio.ensure_future(self._load_engine(self._engine_generation))
 
     async def _load_engine(self, generation: int) -> None:
@@ -319,8 +324,11 @@ class RadixServer(LanguageServer):
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if job.cancelled() and task is not None and not task.cancelling():
-                log.debug("completion for %s v%d dropped: document changed", snapshot.uri,
-                          snapshot.version)
+                log.debug(
+                    "completion for %s v%d dropped: document changed",
+                    snapshot.uri,
+                    snapshot.version,
+                )
                 return None  # cancelled by an edit, not by the client
             raise
         except EngineError as exc:

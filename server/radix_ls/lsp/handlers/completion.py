@@ -16,20 +16,18 @@ from radix_ls.lsp.server import RadixServer
 _WORD_END = re.compile(r"\w+$")
 
 
-def _documentation(ls: RadixServer, code: str) -> types.MarkupContent:
+def _documentation(ls: RadixServer, code: str) -> types.MarkupContent | str:
     caps = ls.client_capabilities.text_document
     item = caps.completion.completion_item if caps and caps.completion else None
     formats = (item.documentation_format if item else None) or []
     if types.MarkupKind.Markdown in formats:
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{code}\n```")
-    return types.MarkupContent(kind=types.MarkupKind.PlainText, value=code)
+    return code  # a plain string is valid for every client
 
 
 def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
-    async def completion(
-        ls: RadixServer, params: types.CompletionParams
-    ) -> types.CompletionList:
+    async def completion(ls: RadixServer, params: types.CompletionParams) -> types.CompletionList:
         snapshot, offset = ls.snapshot_at(params.text_document, params.position)
         empty = types.CompletionList(is_incomplete=True, items=[])
         if not ls.settings.completion_item:

@@ -1,0 +1,109 @@
+"""`radix-ls complete`: the headless pipeline, its output and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.lsp.harness import inline, open_document, running_server
+
+CLI = [sys.executable, "-m", "radix_ls"]
+SOURCE = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return \n"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=120, env={**os.environ}
+    )
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == "radix-ls 0.1.0"
+
+
+async def test_complete_prints_what_the_server_would_show(tmp_path, tiny_model):
+    path = tmp_path / "calc.py"
+    path.write_text(SOURCE)
+    out = run(
+        "complete",
+        str(path),
+        "--line",
+        "6",
+        "--col",
+        "12",
+        "--workspace",
+        str(tmp_path),
+        "--model",
+        str(tiny_model),
+    )
+    assert out.returncode == 0, out.stderr
+    async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
+        uri = open_document(client, path, SOURCE)
+        result = await inline(client, uri, 5, 11)
+    assert out.stdout == result.items[0].insert_text + "\n"
+
+
+def test_complete_json_report(tmp_path, tiny_model):
+    path = tmp_path / "calc.py"
+    path.write_text(SOURCE)
+    out = run(
+        "complete",
+        str(path),
+        "--line",
+        "6",
+        "--col",
+        "12",
+        "--model",
+        str(tiny_model),
+        "--json",
+        "--max-tokens",
+        "8",
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["engine"] == "llamacpp"
+    assert report["template"] == "qwen-fim"
+    assert report["mode"] == "line"
+    assert report["prompt"].endswith("<|fim_middle|>")
+    assert report["stats"]["completionTokens"] <= 8
+    assert [s["kind"] for s in report["segments"]] == ["file-prefix", "file-suffix"]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (b"x = 1\n", ("--line", "9", "--col", "1"), "line 9 is past the end of the file"),
+        (b"x = 1\n", ("--line", "1", "--col", "40"), "column 40 is past the end of line 1"),
+        (b"\x00\x01\x02binary", ("--line", "1", "--col", "1"), "looks binary"),
+        (
+            b"caf\xe9 = 1\n",
+            ("--line", "1", "--col", "1"),
+            "not valid UTF-8 (byte 0xe9 at offset 3)",
+        ),
+        (b"#" * (4 * 1024 * 1024 + 1), ("--line", "1", "--col", "1"), "over the 4194304-byte"),
+    ],
+)
+def test_complete_rejects_bad_input_clearly(tmp_path, tiny_model, content, args, message):
+    path = tmp_path / "bad.py"
+    path.write_bytes(content)
+    out = run("complete", str(path), *args, "--model", str(tiny_model))
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert out.stdout == ""
+
+
+def test_complete_missing_file_and_bad_model(tmp_path, tiny_model):
+    out = run("complete", str(tmp_path / "nope.py"), "--line", "1", "--col", "1")
+    assert out.returncode == 2 and "no such file" in out.stderr
+    path = tmp_path / "ok.py"
+    path.write_text("x = 1\n")
+    out = run("complete", str(path), "--line", "1", "--col", "1", "--model", "no-such-model")
+    assert out.returncode == 1 and "unknown model 'no-such-model'" in out.stderr
+    out = run("complete", str(path), "--line", "0", "--col", "1")
+    assert out.returncode == 2 and "must be 1 or more" in out.stderr

@@ -1,0 +1,66 @@
+"""A byte-level JSON-RPC peer for sending what no well-behaved client would send."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+SERVER = [sys.executable, "-m", "radix_ls", "serve"]
+
+
+def frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+class RawPeer:
+    """Talks to a stream (stdin/stdout of a server process, or a socket file)."""
+
+    def __init__(self, writer: Any, reader: Any) -> None:
+        self.writer = writer
+        self.reader = reader
+
+    def send_bytes(self, body: bytes) -> None:
+        self.writer.write(frame(body))
+        self.writer.flush()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.send_bytes(json.dumps(message).encode())
+
+    def read(self) -> dict[str, Any]:
+        length = None
+        while True:
+            line = self.reader.readline()
+            if not line:
+                raise EOFError("server closed the stream")
+            if line in (b"\r\n", b"\n"):
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        assert length is not None, "no Content-Length header"
+        return json.loads(self.reader.read(length))
+
+    def read_response(self, msg_id: Any) -> dict[str, Any]:
+        """The response with `msg_id`, skipping notifications and server requests."""
+        while True:
+            message = self.read()
+            if "method" in message:
+                if "id" in message:  # a request from the server: answer it plainly
+                    self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                continue
+            if message.get("id") == msg_id:
+                return message
+
+    def request(self, msg_id: Any, method: str, params: Any) -> dict[str, Any]:
+        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+        return self.read_response(msg_id)
+
+
+def start_stdio_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], RawPeer]:
+    proc = subprocess.Popen(
+        SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    return proc, RawPeer(proc.stdin, proc.stdout)
