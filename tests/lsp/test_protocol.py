@@ -249,3 +249,16 @@ def test_server_module_runs_without_the_console_script():
         [sys.executable, "-m", "radix_ls", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("radix-ls ")
+
+
+async def test_empty_configuration_change_keeps_initialization_options(tmp_path, tiny_model):
+    """Clients often send didChangeConfiguration with null settings: keep what initialize set."""
+    async with running_server(tmp_path, {"model": str(tiny_model), "maxTokens": 5}) as client:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"maxLines": 3})
+        )
+        current = await wait_for(client, lambda s: s["settings"]["maxLines"] == 3, within=10)
+        assert current["settings"]["maxTokens"] == 5
+        assert current["settings"]["model"] == str(tiny_model)
+        assert current["state"] == "ready"

@@ -258,6 +258,11 @@ class LlamaCppEngine(Engine):
         self.last_stats = stats
         emit(Chunk("", stats))
 
+    async def reset_cache(self) -> None:
+        """Forget the cached prompt, so the next request is evaluated from scratch (benchmarks)."""
+        llm = self._model()
+        await asyncio.get_running_loop().run_in_executor(self._executor, llm.reset)
+
     async def close(self) -> None:
         if self._closed:
             return

@@ -141,6 +141,8 @@ class RadixServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("radix-ls", __version__, protocol_cls=RadixProtocol)
         self.settings = Settings()
+        # initializationOptions resolved; workspace/configuration is layered over these
+        self.base_settings = Settings()
         self.documents = DocumentStore()
         self.workspace_root: Path | None = None
         self.engine: Engine | None = None
@@ -182,9 +184,10 @@ class RadixServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------
 
-    def apply_settings(self, raw: Any, *, base: Settings | None = None) -> None:
-        """Resolve client settings; invalid entries are reported and replaced by defaults."""
-        resolved = resolve(raw, base=Settings() if base is None else base)
+    def apply_settings(self, raw: Any) -> None:
+        """Resolve client settings over `base_settings` (from initializationOptions); invalid
+        entries are reported and replaced by their defaults."""
+        resolved = resolve(raw, base=self.base_settings)
         for error in resolved.errors:
             log.warning("settings: %s", error)
         if resolved.errors:

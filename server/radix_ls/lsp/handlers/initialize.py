@@ -23,6 +23,7 @@ def register(server: RadixServer) -> None:
         ls.workspace_root = path_of(root) if root else None
         ls.attach_client_logging()
         ls.apply_settings(params.initialization_options)
+        ls.base_settings = ls.settings
         log.info(
             "radix-ls %s initializing (root %s, position encoding %s)",
             ls.version,
@@ -34,7 +35,7 @@ def register(server: RadixServer) -> None:
     async def initialized(ls: RadixServer, params: types.InitializedParams) -> None:
         pulled = await ls.pull_configuration()
         if pulled is not None:
-            ls.apply_settings(pulled, base=ls.settings)
+            ls.apply_settings(pulled)
         ls.start_engine()
 
     @server.feature(types.SHUTDOWN)
