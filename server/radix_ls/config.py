@@ -18,6 +18,7 @@ from typing import Any
 ENGINES = ("auto", "llamacpp")
 PROMPT_TEMPLATES = ("auto", "qwen-fim", "prefix")
 LOG_LEVELS = ("error", "warning", "info", "debug")
+COMPLETION_ITEM = ("auto", "always", "never")
 
 
 def default_cache_dir() -> Path:
@@ -39,7 +40,8 @@ class Settings:
     model: str = ""
     prompt_template: str = "auto"
     inline_completion: bool = True
-    completion_item: bool = True
+    # "auto": answer textDocument/completion only for clients without inline completion
+    completion_item: str = "auto"
     max_tokens: int = 96
     max_lines: int = 12
     context_tokens: int = 1536
@@ -77,6 +79,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "engine": ENGINES,
     "prompt_template": PROMPT_TEMPLATES,
     "log_level": LOG_LEVELS,
+    "completion_item": COMPLETION_ITEM,
 }
 
 

@@ -164,7 +164,8 @@ async def test_completion_item_for_clients_without_inline_support(tmp_path, tiny
     path = tmp_path / "shapes.py"
     path.write_text(SOURCE)
     line, column, _ = _cursor(SOURCE, "radius ** ")
-    async with running_server(tmp_path, {"model": str(tiny_model), "maxTokens": 16}) as client:
+    options = {"model": str(tiny_model), "maxTokens": 16, "completionItem": "always"}
+    async with running_server(tmp_path, options) as client:
         uri = open_document(client, path, SOURCE)
         result = await client.text_document_completion_async(
             types.CompletionParams(
@@ -178,6 +179,33 @@ async def test_completion_item_for_clients_without_inline_support(tmp_path, tiny
     item = result.items[0]
     assert item.text_edit.new_text == inline_result.items[0].insert_text
     assert item.text_edit.range.end == types.Position(line=line, character=column)
+
+
+async def test_no_completion_items_for_inline_capable_clients_by_default(tmp_path, tiny_model):
+    """The test client declares inline completion: "auto" keeps the model from running twice."""
+    path = tmp_path / "shapes.py"
+    path.write_text(SOURCE)
+    line, column, _ = _cursor(SOURCE, "radius ** ")
+    async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
+        uri = open_document(client, path, SOURCE)
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=column),
+            )
+        )
+        assert list(result.items) == []
+        assert (await status(client))["lastCompletion"] is None  # the model never ran
+
+
+async def test_huge_documents_get_no_completions_and_no_errors(tmp_path, tiny_model):
+    text = "x = 1\n" * 800_000  # 4.8 MB
+    async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
+        uri = open_document(client, tmp_path / "huge.py", text)
+        result = await inline(client, uri, 10, 0)
+        assert list(result.items) == []
+        assert any("over the" in m.message for m in client.log_messages)
+        assert (await status(client))["state"] == "ready"
 
 
 async def test_status_reports_loading_then_ready(tmp_path, tiny_model):

@@ -40,6 +40,10 @@ from radix_ls.workspace.documents import DocumentError, DocumentSnapshot, Docume
 
 log = logging.getLogger("radix_ls")
 
+# Completions skip documents larger than this (minified bundles, generated data): building
+# context for them on every keystroke would cost more than it could help.
+MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
+
 
 class RequestFailed(JsonRpcException):
     """LSP's RequestFailed: the request was valid but the server could not do it."""
@@ -154,6 +158,7 @@ class RadixServer(LanguageServer):
         self._engine_task: asyncio.Task[None] | None = None
         self._engine_generation = 0
         self._engine_key: tuple[Any, ...] | None = None
+        self._too_large: set[str] = set()
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -318,6 +323,16 @@ class RadixServer(LanguageServer):
         """
         service = self.completions
         if service is None:
+            return None
+        if len(snapshot.text) > MAX_DOCUMENT_CHARS:
+            if snapshot.uri not in self._too_large:
+                self._too_large.add(snapshot.uri)
+                log.warning(
+                    "%s has %d characters, over the %d limit: no completions for it",
+                    snapshot.uri,
+                    len(snapshot.text),
+                    MAX_DOCUMENT_CHARS,
+                )
             return None
         job = asyncio.ensure_future(service.complete(snapshot, offset, self.workspace_root))
         jobs = self._inflight.setdefault(snapshot.uri, set())

@@ -25,12 +25,21 @@ def _documentation(ls: RadixServer, code: str) -> types.MarkupContent | str:
     return code  # a plain string is valid for every client
 
 
+def _wanted(ls: RadixServer) -> bool:
+    mode = ls.settings.completion_item
+    if mode != "auto":
+        return mode == "always"
+    # Clients that show inline completions would otherwise run the model twice per keystroke.
+    caps = ls.client_capabilities.text_document
+    return not (caps and caps.inline_completion is not None)
+
+
 def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
     async def completion(ls: RadixServer, params: types.CompletionParams) -> types.CompletionList:
         snapshot, offset = ls.snapshot_at(params.text_document, params.position)
         empty = types.CompletionList(is_incomplete=True, items=[])
-        if not ls.settings.completion_item:
+        if not _wanted(ls):
             return empty
         result = await ls.complete(snapshot, offset)
         if result is None or result.text is None:
