@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +28,9 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
+
+log = logging.getLogger("radix_ls.llamacpp")
+_log_callback: Any = None  # kept alive for as long as llama.cpp may call it
 
 _FAMILIES = {"qwen": "qwen", "gemma": "gemma", "llama": "llama", "deepseek": "deepseek"}
 
@@ -58,6 +63,24 @@ def _partial_stop(text: str, stops: tuple[str, ...]) -> int:
     return longest
 
 
+def _route_llama_logs(llama_cpp: Any) -> None:
+    """Send llama.cpp's own log lines to our logger (debug; its errors as warnings) instead of
+    letting it print to stderr around our log format."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+
+    @llama_cpp.llama_log_callback
+    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        line = text.decode("utf-8", errors="replace").rstrip()
+        if line:
+            # ggml levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation
+            log.log(logging.WARNING if level == 4 else logging.DEBUG, "%s", line)
+
+    _log_callback = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
 class LlamaCppEngine(Engine):
     name = "llamacpp"
 
@@ -86,6 +109,7 @@ class LlamaCppEngine(Engine):
             ) from exc
         if not model_path.is_file():
             raise EngineError(f"model file not found: {model_path}")
+        _route_llama_logs(llama_cpp)
         threads = n_threads or os.cpu_count() or 1
         try:
             llm = llama_cpp.Llama(
