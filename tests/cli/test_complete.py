@@ -21,6 +21,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def complete_calc(path, model, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`radix-ls complete` at line 6, column 12 of SOURCE (after "    return ")."""
+    return run("complete", str(path), "--line", "6", "--col", "12", "--model", str(model), *extra)
+
+
 def test_version():
     out = run("--version")
     assert out.returncode == 0
@@ -30,18 +35,7 @@ def test_version():
 async def test_complete_prints_what_the_server_would_show(tmp_path, tiny_model):
     path = tmp_path / "calc.py"
     path.write_text(SOURCE)
-    out = run(
-        "complete",
-        str(path),
-        "--line",
-        "6",
-        "--col",
-        "12",
-        "--workspace",
-        str(tmp_path),
-        "--model",
-        str(tiny_model),
-    )
+    out = complete_calc(path, tiny_model, "--workspace", str(tmp_path))
     assert out.returncode == 0, out.stderr
     async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
         uri = open_document(client, path, SOURCE)
@@ -52,19 +46,7 @@ async def test_complete_prints_what_the_server_would_show(tmp_path, tiny_model):
 def test_complete_json_report(tmp_path, tiny_model):
     path = tmp_path / "calc.py"
     path.write_text(SOURCE)
-    out = run(
-        "complete",
-        str(path),
-        "--line",
-        "6",
-        "--col",
-        "12",
-        "--model",
-        str(tiny_model),
-        "--json",
-        "--max-tokens",
-        "8",
-    )
+    out = complete_calc(path, tiny_model, "--json", "--max-tokens", "8")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["engine"] == "llamacpp"

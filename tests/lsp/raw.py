@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 SERVER = [sys.executable, "-m", "radix_ls", "serve"]
@@ -56,6 +57,16 @@ class RawPeer:
     def request(self, msg_id: Any, method: str, params: Any) -> dict[str, Any]:
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
         return self.read_response(msg_id)
+
+    def initialize(self, root: Path | None, options: dict[str, Any] | None = None) -> Any:
+        """Send `initialize` (no client capabilities) and return its result."""
+        params = {
+            "processId": None,
+            "rootUri": root.as_uri() if root else None,
+            "capabilities": {},
+            "initializationOptions": options,
+        }
+        return self.request("init", "initialize", params)["result"]
 
 
 def start_stdio_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], RawPeer]:

@@ -93,17 +93,8 @@ def test_malformed_messages_get_errors_over_raw_stdio(tmp_path, tiny_model):
     env = {**os.environ}
     proc, peer = start_stdio_server(env)
     try:
-        init = peer.request(
-            1,
-            "initialize",
-            {
-                "processId": None,
-                "rootUri": tmp_path.as_uri(),
-                "capabilities": {},
-                "initializationOptions": {"model": str(tiny_model)},
-            },
-        )
-        assert "capabilities" in init["result"]
+        init = peer.initialize(tmp_path, {"model": str(tiny_model)})
+        assert "capabilities" in init
         peer.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
         peer.send_bytes(b"{this is not json")
@@ -140,7 +131,7 @@ def test_malformed_messages_get_errors_over_raw_stdio(tmp_path, tiny_model):
 def test_exit_without_shutdown_is_an_error_exit(tmp_path):
     proc, peer = start_stdio_server({**os.environ})
     try:
-        peer.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        peer.initialize(None)
         peer.send({"jsonrpc": "2.0", "method": "exit", "params": None})
         assert proc.wait(timeout=20) == 1
     finally:
@@ -173,17 +164,8 @@ def test_tcp_mode_on_loopback(tmp_path, tiny_model):
         with sock:
             stream = sock.makefile("rwb")
             peer = RawPeer(stream, stream)
-            init = peer.request(
-                1,
-                "initialize",
-                {
-                    "processId": None,
-                    "rootUri": tmp_path.as_uri(),
-                    "capabilities": {},
-                    "initializationOptions": {"model": str(tiny_model)},
-                },
-            )
-            assert init["result"]["serverInfo"]["name"] == "radix-ls"
+            init = peer.initialize(tmp_path, {"model": str(tiny_model)})
+            assert init["serverInfo"]["name"] == "radix-ls"
             assert peer.request(2, "shutdown", None)["result"] is None
     finally:
         proc.kill()
