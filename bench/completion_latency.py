@@ -39,7 +39,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     if args.model:
         options["model"] = args.model
     settings = resolve(options).settings
-    engine = load_engine(settings, lambda m: print(m, file=sys.stderr))
+    engine = await load_engine(settings, lambda m: print(m, file=sys.stderr))
     assert isinstance(engine, LlamaCppEngine)
     service = CompletionService(engine, settings)
     text = args.file.read_text()

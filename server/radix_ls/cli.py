@@ -51,6 +51,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context-tokens", type=_positive, help="prompt budget in tokens")
     p.add_argument("--n-ctx", type=_positive, help="model context window (llama.cpp)")
     p.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
+    p.add_argument("--remote-url", help="OpenAI-compatible server for --engine remote")
+    p.add_argument("--remote-model", help="model id on the remote server (default: its first)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +101,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "context_tokens": "contextTokens",
         "n_ctx": "nCtx",
         "cache_dir": "cacheDir",
+        "remote_url": "remoteUrl",
+        "remote_model": "remoteModel",
     }
     return {wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)}
 
@@ -149,22 +153,18 @@ def _complete(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"radix-ls: {message}", file=sys.stderr, flush=True)
 
-    try:
-        engine = load_engine(settings, progress)
-    except EngineError as exc:
-        return _fail(str(exc), 1)
-    service = CompletionService(engine, settings)
-
-    async def run() -> Any:
+    async def run() -> tuple[Any, Any, Any]:
+        engine = await load_engine(settings, progress)
         try:
-            return await service.complete(snapshot, offset, workspace)
+            service = CompletionService(engine, settings)
+            return engine, service, await service.complete(snapshot, offset, workspace)
         finally:
             await engine.close()
 
     try:
-        result = asyncio.run(run())
+        engine, service, result = asyncio.run(run())
     except EngineError as exc:
-        return _fail(f"engine error: {exc}", 1)
+        return _fail(str(exc), 1)
     if args.json:
         print(
             json.dumps(

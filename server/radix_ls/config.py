@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("auto", "llamacpp")
-PROMPT_TEMPLATES = ("auto", "qwen-fim", "prefix")
+ENGINES = ("auto", "sglang", "llamacpp", "remote")
+PROMPT_TEMPLATES = ("auto", "qwen-fim", "qwen-chat", "prefix")
+SGLANG_QUANTIZATION = ("", "fp8")
+SGLANG_RADIX_CACHE = ("auto", "extra_buffer", "no_buffer", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 COMPLETION_ITEM = ("auto", "always", "never")
 
@@ -51,6 +53,23 @@ class Settings:
     n_threads: int = 0  # 0 = let llama.cpp choose
     cache_dir: str = ""
     log_level: str = "info"
+    # remote engine (OpenAI-compatible server, SGLang server or SGLang Model Gateway)
+    remote_url: str = ""
+    remote_model: str = ""  # "" = the first model the server lists
+    remote_api_key_env: str = "RADIX_LS_API_KEY"  # the key itself never goes in settings
+    remote_connect_timeout: float = 5.0
+    remote_read_timeout: float = 60.0
+    remote_retries: int = 2
+    remote_ca_bundle: str = ""
+    # SGLang engine (in-process, GPU); 0 / "" = SGLang's own default
+    sglang_model: str = "Qwen/Qwen3.6-35B-A3B"
+    sglang_tp_size: int = 1
+    sglang_ep_size: int = 1
+    sglang_dp_size: int = 1
+    sglang_quantization: str = ""
+    sglang_mem_fraction: float = 0.0
+    sglang_context_length: int = 0
+    sglang_radix_cache: str = "auto"
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -58,7 +77,14 @@ class Settings:
 
     def engine_key(self) -> tuple[Any, ...]:
         """The settings that require reloading the engine when they change."""
-        return (self.engine, self.model, self.n_ctx, self.n_threads, self.resolved_cache_dir)
+        return (
+            self.engine,
+            self.model,
+            self.n_ctx,
+            self.n_threads,
+            self.resolved_cache_dir,
+            *(getattr(self, f.name) for f in dataclasses.fields(self) if f.name[:7] in _ENGINE),
+        )
 
 
 def _camel(name: str) -> str:
@@ -66,6 +92,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+_ENGINE = ("remote_", "sglang_")
 _FIELDS = {_camel(f.name): f for f in dataclasses.fields(Settings)}
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "max_tokens": (1, 4096),
@@ -74,12 +101,25 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "suffix_tokens": (0, 16384),
     "n_ctx": (256, 262144),
     "n_threads": (0, 1024),
+    "remote_retries": (0, 10),
+    "sglang_tp_size": (1, 64),
+    "sglang_ep_size": (1, 64),
+    "sglang_dp_size": (1, 64),
+    "sglang_context_length": (0, 1_048_576),
+}
+_FLOAT_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "remote_connect_timeout": (0.1, 600.0),
+    "remote_read_timeout": (0.1, 3600.0),
+    "sglang_mem_fraction": (0.0, 0.99),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "engine": ENGINES,
     "prompt_template": PROMPT_TEMPLATES,
     "log_level": LOG_LEVELS,
     "completion_item": COMPLETION_ITEM,
+    "sglang_quantization": SGLANG_QUANTIZATION,
+    "sglang_radix_cache": SGLANG_RADIX_CACHE,
 }
 
 
@@ -109,8 +149,9 @@ def _check_value(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return default, f"{key} must be a number, got {value!r}"
-        if not 0.0 <= float(value) <= 2.0:
-            return default, f"{key} must be between 0 and 2, got {value}"
+        lo_f, hi_f = _FLOAT_RANGES[name]
+        if not lo_f <= float(value) <= hi_f:
+            return default, f"{key} must be between {lo_f:g} and {hi_f:g}, got {value}"
         return float(value), None
     if not isinstance(value, str):
         return default, f"{key} must be a string, got {value!r}"
@@ -149,6 +190,9 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
             errors.append(error)
         values[fld.name] = checked
     settings = dataclasses.replace(base, **values)
+    if settings.engine == "remote" and not settings.remote_url:
+        errors.append("engine 'remote' needs remoteUrl")
+        settings = dataclasses.replace(settings, engine=base.engine if base.remote_url else "auto")
     if settings.suffix_tokens >= settings.context_tokens:
         errors.append("suffixTokens must be smaller than contextTokens")
         settings = dataclasses.replace(settings, suffix_tokens=Settings.suffix_tokens)

@@ -1,19 +1,59 @@
-"""Engine selection: the `engine` setting turned into a loaded `Engine`."""
+"""Engine selection: the `engine` setting turned into a started `Engine`.
+
+`auto` runs SGLang in-process where an NVIDIA GPU and sglang are present, else llama.cpp on
+the CPU. `remote` talks to an OpenAI-compatible server. Engines are started on the running
+event loop (SGLang binds the loop it is built on); blocking loads run in a worker thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from radix_ls.config import Settings
-from radix_ls.engine.base import Engine
+from radix_ls.engine.base import Engine, EngineError
+from radix_ls.engine.detect import auto_engine, sglang_missing
 from radix_ls.engine.models import resolve_model
 
 
-def load_engine(settings: Settings, progress: Callable[[str], None] = lambda _m: None) -> Engine:
-    """Build the engine the settings ask for (blocking: run it off the event loop)."""
-    # "auto" is the CPU engine for now; the GPU (SGLang) and remote engines come next.
+def chosen_engine(settings: Settings) -> str:
+    return auto_engine() if settings.engine == "auto" else settings.engine
+
+
+async def load_engine(
+    settings: Settings, progress: Callable[[str], None] = lambda _m: None
+) -> Engine:
+    """Start the engine the settings ask for."""
+    choice = chosen_engine(settings)
+    if choice == "remote":
+        from radix_ls.engine.remote import RemoteConfig, RemoteEngine
+
+        progress(f"Connecting to {settings.remote_url}...")
+        return await RemoteEngine.connect(
+            RemoteConfig(
+                url=settings.remote_url,
+                model=settings.remote_model,
+                api_key_env=settings.remote_api_key_env,
+                connect_timeout=settings.remote_connect_timeout,
+                read_timeout=settings.remote_read_timeout,
+                retries=settings.remote_retries,
+                ca_bundle=settings.remote_ca_bundle,
+            )
+        )
+    if choice == "sglang":
+        missing = sglang_missing()
+        if missing:
+            raise EngineError(f"the SGLang engine cannot run here: {missing}")
+        from radix_ls.engine.sglang import SGLangEngine
+
+        return await SGLangEngine.start(settings, progress)
+
     from radix_ls.engine.llamacpp import LlamaCppEngine
 
-    path = resolve_model(settings.model, settings.resolved_cache_dir, progress)
+    path = await asyncio.to_thread(
+        resolve_model, settings.model, settings.resolved_cache_dir, progress
+    )
     progress(f"Loading {path.name} with llama.cpp...")
-    return LlamaCppEngine.load(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+    return await asyncio.to_thread(
+        LlamaCppEngine.load, path, n_ctx=settings.n_ctx, n_threads=settings.n_threads
+    )

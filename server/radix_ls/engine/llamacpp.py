@@ -198,20 +198,23 @@ class LlamaCppEngine(Engine):
         cancel: threading.Event,
         emit: Callable[[Chunk | BaseException], None],
     ) -> None:
+        # The count drops before the last item goes out, so a consumer that has the final
+        # stats never sees this generation as still running.
         try:
-            self._generate(request, cancel, emit)
+            last: Chunk | BaseException = self._generate(request, cancel, emit)
         except BaseException as exc:
-            emit(exc)
-        finally:
-            with self._active_lock:
-                self._active -= 1
+            last = exc
+        with self._active_lock:
+            self._active -= 1
+        emit(last)
 
     def _generate(
         self,
         request: GenerationRequest,
         cancel: threading.Event,
         emit: Callable[[Chunk | BaseException], None],
-    ) -> None:
+    ) -> Chunk:
+        """Generate, emitting text chunks; returns the final chunk (with stats)."""
         llm = self._llm
         clock = StatsClock()
         tokens = self.prompt_tokens(request.prompt)
@@ -280,7 +283,7 @@ class LlamaCppEngine(Engine):
             finish_reason=finish,
         )
         self.last_stats = stats
-        emit(Chunk("", stats))
+        return Chunk("", stats)
 
     async def reset_cache(self) -> None:
         """Forget the cached prompt, so the next request is evaluated from scratch (benchmarks)."""

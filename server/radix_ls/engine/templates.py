@@ -40,15 +40,32 @@ class PromptParts:
     files: tuple[tuple[str, str], ...] = ()
 
 
+CURSOR = "<CURSOR>"
+# Qwen3 chat format with thinking disabled: what the model's own chat template renders for
+# `enable_thinking=False` (an empty think block), so non-Coder Qwen3.x models answer at once.
+_CHAT_SYSTEM = (
+    "You are a code completion engine inside an editor. The user shows a file with the "
+    f"cursor marked {CURSOR}. Reply with exactly the code to insert at {CURSOR}: no "
+    "explanation, no Markdown, do not repeat the code around the cursor."
+)
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str
     uses_suffix: bool
     # Text stop sequences (special end tokens are stopped on by the engines themselves).
     stop: tuple[str, ...]
+    # "fim" / "prefix": raw continuation; "chat": an instruction answered in chat format
+    mode: str = "fim"
 
     def preamble(self, parts: PromptParts) -> str:
         """Everything before the current file's prefix (stable across keystrokes)."""
+        if self.name == "qwen-chat":
+            head = f"<|im_start|>system\n{_CHAT_SYSTEM}<|im_end|>\n<|im_start|>user\n"
+            for path, text in parts.files:
+                head += f"File {path}:\n```\n{text}\n```\n"
+            return head + f"File {parts.path}:\n```\n"
         if self.name == "qwen-fim":
             head = f"{REPO_NAME}{parts.repo_name}\n"
             for path, text in parts.files:
@@ -61,6 +78,12 @@ class PromptTemplate:
         return head + f"{comment} Path: {parts.path}\n"
 
     def render(self, parts: PromptParts) -> str:
+        if self.name == "qwen-chat":
+            return (
+                f"{self.preamble(parts)}{parts.prefix}{CURSOR}{parts.suffix}\n```\n"
+                f"Write the code for {CURSOR}.<|im_end|>\n"
+                "<|im_start|>assistant\n<think>\n\n</think>\n\n"
+            )
         if self.name == "qwen-fim":
             return f"{self.preamble(parts)}{parts.prefix}{FIM_SUFFIX}{parts.suffix}{FIM_MIDDLE}"
         return self.preamble(parts) + parts.prefix
@@ -71,17 +94,35 @@ QWEN_FIM = PromptTemplate(
     uses_suffix=True,
     stop=(FILE_SEP, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE, "<|endoftext|>", "<|im_end|>"),
 )
-PREFIX_ONLY = PromptTemplate("prefix", uses_suffix=False, stop=())
-TEMPLATES = {t.name: t for t in (QWEN_FIM, PREFIX_ONLY)}
+QWEN_CHAT = PromptTemplate(
+    "qwen-chat", uses_suffix=True, stop=("<|im_end|>", "<|endoftext|>", "\n```"), mode="chat"
+)
+PREFIX_ONLY = PromptTemplate("prefix", uses_suffix=False, stop=(), mode="prefix")
+TEMPLATES = {t.name: t for t in (QWEN_FIM, QWEN_CHAT, PREFIX_ONLY)}
 
 
-def choose_template(setting: str, has_token: Callable[[str], bool]) -> PromptTemplate:
-    """The template for a `promptTemplate` setting; "auto" asks the model's vocabulary.
+def choose_template(
+    setting: str, model_name: str, has_token: Callable[[str], bool]
+) -> PromptTemplate:
+    """The template for a `promptTemplate` setting; "auto" picks the model family's default.
 
-    `has_token(text) -> bool` tells whether the model has `text` as one special token.
+    - Qwen Coder models (and any model whose vocabulary has the FIM tokens, unless it is a
+      general Qwen3.x model): raw fill-in-the-middle.
+    - General (non-Coder) Qwen3.x models, e.g. Qwen3.6-35B-A3B: their FIM behaviour is
+      undocumented and they tend to think aloud on raw FIM prompts, so chat-instruct mode.
+    - Everything else: prefix-only continuation.
+    `has_token(text)` tells whether the model has `text` as one special token (False where the
+    engine has no tokenizer, e.g. remote).
     """
     if setting != "auto":
         return TEMPLATES[setting]
-    if all(has_token(t) for t in (FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE)):
+    name = model_name.lower().replace("_", "-").replace(" ", "-")
+    is_qwen = "qwen" in name
+    general_qwen3 = is_qwen and "qwen3" in name and "coder" not in name
+    if general_qwen3:
+        return QWEN_CHAT
+    if (is_qwen and "coder" in name) or all(
+        has_token(t) for t in (FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE)
+    ):
         return QWEN_FIM
     return PREFIX_ONLY

@@ -36,7 +36,9 @@ class Completion:
     plan: CompletionPlan
 
 
-def _is_done(cursor: CursorText, max_lines: int, text: str) -> bool:
+def _is_done(cursor: CursorText, max_lines: int, chat: bool, text: str) -> bool:
+    if chat:
+        text = postprocess.unwrap_chat(text, cursor)
     return postprocess.cut(text, cursor, max_lines).done
 
 
@@ -57,7 +59,9 @@ class CompletionService:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self.template: PromptTemplate = choose_template(settings.prompt_template, engine.has_token)
+        self.template: PromptTemplate = choose_template(
+            settings.prompt_template, engine.model_name, engine.has_token
+        )
         self._counter = LineTokenCounter(engine.count_tokens)
 
     def plan(
@@ -82,7 +86,9 @@ class CompletionService:
             stop=stop,
             temperature=s.temperature,
             # Stop as soon as post-processing has its answer: the rest would be thrown away.
-            stop_check=functools.partial(_is_done, context.cursor, s.max_lines),
+            stop_check=functools.partial(
+                _is_done, context.cursor, s.max_lines, self.template.mode == "chat"
+            ),
         )
         return CompletionPlan(request, context, mode, s.max_lines)
 
@@ -91,5 +97,10 @@ class CompletionService:
     ) -> Completion:
         plan = self.plan(snapshot, offset, workspace_root)
         result = await self.engine.generate(plan.request)
-        text = postprocess.finish(result.text, plan.context.cursor, plan.max_lines)
+        raw = (
+            postprocess.unwrap_chat(result.text, plan.context.cursor)
+            if (self.template.mode == "chat")
+            else result.text
+        )
+        text = postprocess.finish(raw, plan.context.cursor, plan.max_lines)
         return Completion(text, result.text, result.stats, plan)

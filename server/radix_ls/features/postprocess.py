@@ -111,6 +111,29 @@ def _trim_following_lines(text: str, following: str) -> str:
     return text
 
 
+def unwrap_chat(text: str, cursor: CursorText) -> str:
+    """A chat-mode answer as plain continuation text: no Markdown fence, no echo of the
+    cursor line. Prefix-stable like `cut`: while the answer could still turn out to be a fence
+    or an echo, nothing is returned yet."""
+    stripped = text.lstrip()
+    if stripped.startswith("```") or "```".startswith(stripped):
+        nl = stripped.find("\n")
+        if nl < 0:
+            return ""
+        text = stripped[nl + 1 :]
+    fence = text.find("\n```")
+    if fence >= 0:
+        text = text[:fence]
+    echo = cursor.line_prefix.strip()
+    if echo:
+        body = text.lstrip()
+        if echo.startswith(body):
+            return ""  # so far only (part of) the line the user already typed
+        if body.startswith(echo):
+            text = body[len(echo) :]
+    return text.replace("<CURSOR>", "")
+
+
 def finish(raw: str, cursor: CursorText, max_lines: int) -> str | None:
     """The text to insert at the cursor for model output `raw`, or None for nothing useful."""
     text = cut(raw, cursor, max_lines).text

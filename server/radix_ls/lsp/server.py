@@ -263,7 +263,7 @@ class RadixServer(LanguageServer):
                 log.debug("no work-done progress: %s", exc)
                 token = None
         try:
-            engine = await asyncio.to_thread(load_engine, settings, progress)
+            engine = await load_engine(settings, progress)
         except EngineError as exc:
             self.engine_status = EngineStatus("error", str(exc))
             log.error("engine failed to start: %s", exc)

@@ -1,0 +1,271 @@
+"""Remote engine: an OpenAI-compatible `/v1/completions` server.
+
+For an SGLang server, the SGLang Model Gateway in front of several of them, a llama.cpp
+server, or anything else that speaks the OpenAI completions API. Raw completions (not chat)
+are used for every mode, so that prompt templates stay ours and prefix caching sees the same
+text the in-process engines would.
+
+- Streaming over server-sent events; cancelling the consumer closes the connection (servers
+  stop generating for a closed connection) and, where the server is SGLang, also calls its
+  `/abort_request` endpoint with the request id sent as `rid`.
+- Connect failures and 502/503/504 answers before any output are retried a bounded number
+  of times with backoff; a stream that breaks midway is an error (no silent retry: part of
+  the output was already delivered).
+- The API key comes from an environment variable (never from settings); TLS is verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from radix_ls.engine.base import (
+    Chunk,
+    Engine,
+    EngineError,
+    GenerationRequest,
+    GenerationStats,
+    StatsClock,
+)
+
+log = logging.getLogger("radix_ls.remote")
+
+_RETRYABLE_STATUS = {502, 503, 504}
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    url: str
+    model: str = ""
+    api_key_env: str = "RADIX_LS_API_KEY"
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    retries: int = 2
+    ca_bundle: str = ""
+
+
+def _base_url(url: str) -> str:
+    url = url.rstrip("/")
+    return url[: -len("/v1")] if url.endswith("/v1") else url
+
+
+def estimate_tokens(text: str) -> int:
+    """Token estimate without the server's tokenizer (~3 bytes a token for code, rounded up
+    so that budgets err on the safe side)."""
+    return (len(text.encode("utf-8")) + 2) // 3
+
+
+class RemoteEngine(Engine):
+    name = "remote"
+
+    def __init__(self, config: RemoteConfig, client: httpx.AsyncClient, model: str) -> None:
+        self._config = config
+        self._client = client
+        self._model = model
+        self._active = 0
+        self.is_sglang = False
+
+    @classmethod
+    async def connect(cls, config: RemoteConfig) -> RemoteEngine:
+        """Open the client and ask the server for its model (`/v1/models`)."""
+        if not config.url.startswith(("http://", "https://")):
+            raise EngineError(f"remoteUrl must start with http:// or https://, got {config.url!r}")
+        headers = {"User-Agent": "radix-ls"}
+        key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        verify: Any = config.ca_bundle or True
+        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
+        client = httpx.AsyncClient(
+            base_url=_base_url(config.url), headers=headers, timeout=timeout, verify=verify
+        )
+        engine = cls(config, client, config.model)
+        try:
+            await engine._probe()
+        except BaseException:
+            await client.aclose()
+            raise
+        return engine
+
+    async def _probe(self) -> None:
+        try:
+            response = await self._request_with_retries("GET", "/v1/models")
+        except EngineError as exc:
+            raise EngineError(f"remote server {self._config.url} is not reachable: {exc}") from exc
+        if response.status_code != 200:
+            raise EngineError(
+                f"remote server {self._config.url} answered /v1/models with "
+                f"{response.status_code}: {response.text[:200]}"
+            )
+        models = [m.get("id", "") for m in response.json().get("data", [])]
+        if not self._model:
+            if not models:
+                raise EngineError(f"remote server {self._config.url} lists no models")
+            self._model = models[0]
+        # SGLang servers (and the gateway in front of them) answer this; others 404.
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            info = await self._client.get("/get_model_info")
+            self.is_sglang = info.status_code == 200 and "model_path" in info.json()
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    @property
+    def model_family(self) -> str:
+        name = self._model.lower()
+        for family in ("qwen", "gemma", "llama", "deepseek"):
+            if family in name:
+                return family
+        return "unknown"
+
+    @property
+    def active_generations(self) -> int:
+        return self._active
+
+    def has_token(self, text: str) -> bool:
+        # No tokenizer here: the template comes from the model family (see templates.py).
+        return False
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+    async def _request_with_retries(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, stream: bool = False
+    ) -> httpx.Response:
+        attempts = self._config.retries + 1
+        for attempt in range(attempts):
+            try:
+                request = self._client.build_request(method, path, json=body)
+                response = await self._client.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                error: str = f"cannot connect: {exc}"
+            else:
+                if response.status_code not in _RETRYABLE_STATUS:
+                    return response
+                error = f"HTTP {response.status_code}"
+                await response.aclose()
+            if attempt + 1 < attempts:
+                delay = 0.25 * 2**attempt
+                log.info("%s %s failed (%s), retrying in %.2f s", method, path, error, delay)
+                await asyncio.sleep(delay)
+        raise EngineError(f"{method} {path} failed after {attempts} attempts: {error}")
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "prompt": request.prompt,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if self.is_sglang:
+            body["rid"] = request.request_id
+        clock = StatsClock()
+        text = ""
+        pieces = 0
+        usage: dict[str, Any] = {}
+        finish = "cancelled"
+        self._active += 1
+        response: httpx.Response | None = None
+        try:
+            response = await self._request_with_retries(
+                "POST", "/v1/completions", body, stream=True
+            )
+            if response.status_code != 200:
+                detail = (await response.aread()).decode("utf-8", errors="replace")[:300]
+                raise EngineError(f"remote server answered {response.status_code}: {detail}")
+            async for event in _sse_events(response):
+                if event.get("usage"):
+                    usage = event["usage"]
+                for choice in event.get("choices") or []:
+                    piece = choice.get("text") or ""
+                    if piece:
+                        clock.token()
+                        pieces += 1
+                        text += piece
+                        yield Chunk(piece)
+                    if choice.get("finish_reason"):
+                        finish = "length" if choice["finish_reason"] == "length" else "stop"
+                if request.stop_check is not None and request.stop_check(text):
+                    finish = "stop"
+                    break
+            else:
+                if finish == "cancelled":
+                    finish = "stop"  # the stream ended without saying why
+            stats = self._stats(request, clock, usage, pieces, finish)
+            self.last_stats = stats
+            yield Chunk("", stats)
+        except EngineError:
+            finish = "error"
+            self.last_stats = self._stats(request, clock, usage, pieces, finish)
+            raise
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
+            finish = "error"
+            self.last_stats = self._stats(request, clock, usage, pieces, finish)
+            raise EngineError(
+                f"remote server {self._config.url} broke off the stream mid-generation "
+                f"({type(exc).__name__}: {exc or 'connection closed'})"
+            ) from exc
+        finally:
+            if finish == "cancelled":
+                self.last_stats = self._stats(request, clock, usage, pieces, finish)
+            if response is not None:
+                await response.aclose()  # closing the connection stops the server's work
+            if finish == "cancelled" and self.is_sglang:
+                await self._abort(request.request_id)
+            self._active -= 1
+
+    async def _abort(self, rid: str) -> None:
+        """Best effort: tell SGLang to drop the request now rather than at its next token."""
+        with contextlib.suppress(httpx.HTTPError, asyncio.TimeoutError):
+            await asyncio.wait_for(
+                asyncio.shield(self._client.post("/abort_request", json={"rid": rid})), 2.0
+            )
+
+    def _stats(
+        self,
+        request: GenerationRequest,
+        clock: StatsClock,
+        usage: dict[str, Any],
+        pieces: int,
+        finish: str,
+    ) -> GenerationStats:
+        details = usage.get("prompt_tokens_details") or {}
+        return GenerationStats(
+            request_id=request.request_id,
+            prompt_tokens=int(usage.get("prompt_tokens") or estimate_tokens(request.prompt)),
+            cached_tokens=details.get("cached_tokens"),
+            completion_tokens=int(usage.get("completion_tokens") or pieces),
+            time_to_first_token_s=clock.first,
+            total_s=clock.elapsed(),
+            finish_reason=finish,
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+async def _sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """The JSON payloads of a server-sent event stream, up to `[DONE]`."""
+    async for line in response.aiter_lines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            yield json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise EngineError(f"remote server sent a malformed event: {data[:200]!r}") from exc
