@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print completion, prompt and stats as JSON"
     )
     _add_model_options(complete)
+
+    doctor = sub.add_parser(
+        "doctor", help="report GPUs, engines, models and caches, and which engine would run"
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_model_options(doctor)
     return parser
 
 
@@ -189,6 +195,17 @@ def _complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from radix_ls import doctor
+
+    resolved = resolve(_overrides(args))
+    if resolved.errors:
+        return _fail("; ".join(resolved.errors))
+    info = doctor.report(resolved.settings)
+    print(json.dumps(info, indent=2) if args.json else doctor.render(info))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from radix_ls.lsp.server import create_server
 
@@ -218,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(code)
     if args.command == "complete":
         return _complete(args)
+    if args.command == "doctor":
+        return _doctor(args)
     parser.print_help()
     return 0
 
