@@ -1,8 +1,8 @@
 """Engine selection: the `engine` setting turned into a started `Engine`.
 
 `auto` runs SGLang in-process where an NVIDIA GPU and sglang are present, else llama.cpp on
-the CPU. `remote` talks to an OpenAI-compatible server. Engines are started on the running
-event loop (SGLang binds the loop it is built on); blocking loads run in a worker thread.
+the CPU. `remote` talks to an OpenAI-compatible server. Engines are started from the running
+event loop and serve on it; their blocking loads run in worker threads.
 """
 
 from __future__ import annotations
