@@ -265,6 +265,8 @@ class RadixServer(LanguageServer):
         try:
             engine = await load_engine(settings, progress)
         except EngineError as exc:
+            if generation != self._engine_generation:
+                return  # a newer settings change is loading; its outcome is what counts
             self.engine_status = EngineStatus("error", str(exc))
             log.error("engine failed to start: %s", exc)
             self.show_message(f"radix-ls: {exc}", types.MessageType.Error)
