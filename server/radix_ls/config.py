@@ -169,7 +169,8 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
     (or the defaults).
     """
     base = base or Settings()
-    if raw is None:
+    if raw is None or (isinstance(raw, list) and not raw):
+        # Lua clients (Neovim) send an empty table as [], never {}: no settings either way.
         return ResolvedSettings(base)
     if isinstance(raw, Mapping) and isinstance(raw.get("radix-ls"), Mapping):
         raw = raw["radix-ls"]

@@ -32,6 +32,13 @@ def test_not_an_object():
     assert resolved.errors and "must be an object" in resolved.errors[0]
 
 
+def test_empty_list_is_no_settings():
+    # Neovim encodes an empty Lua table as [] (e.g. `init_options = {}`)
+    resolved = resolve([])
+    assert resolved.settings == Settings()
+    assert resolved.errors == ()
+
+
 def test_budget_must_fit_context_window():
     resolved = resolve({"contextTokens": 4000, "maxTokens": 500, "nCtx": 4096})
     assert resolved.errors
