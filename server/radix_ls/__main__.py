@@ -2,4 +2,6 @@
 
 from radix_ls.cli import main
 
-raise SystemExit(main())
+# Guarded: the index's process pool re-imports the main module in its workers.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -50,9 +50,20 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-tokens", type=_positive, help="most tokens to generate")
     p.add_argument("--context-tokens", type=_positive, help="prompt budget in tokens")
     p.add_argument("--n-ctx", type=_positive, help="model context window (llama.cpp)")
-    p.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
     p.add_argument("--remote-url", help="OpenAI-compatible server for --engine remote")
     p.add_argument("--remote-model", help="model id on the remote server (default: its first)")
+
+
+def _add_index_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="gitignore-style pattern to leave out (repeatable), on top of .gitignore",
+    )
+    p.add_argument("--max-file-bytes", type=_positive, help="skip larger files (default 1 MB)")
+    p.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +101,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_model_options(complete)
 
+    index = sub.add_parser(
+        "index", help="build or refresh the persisted workspace index of DIR and report it"
+    )
+    index.add_argument("dir", type=Path)
+    index.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_index_options(index)
+
+    context = sub.add_parser(
+        "context", help="print exactly what the model would see for a cursor in DIR"
+    )
+    context.add_argument("dir", type=Path)
+    context.add_argument("--file", type=Path, required=True, help="file, relative to DIR")
+    context.add_argument("--line", type=_positive, required=True, help="1-based line")
+    context.add_argument("--col", type=_positive, required=True, help="1-based column")
+    context.add_argument("--budget", type=_positive, help="prompt budget in tokens")
+    context.add_argument("--json", action="store_true", help="print segments and prompt as JSON")
+    _add_index_options(context)
+    _add_model_options(context)
+
     doctor = sub.add_parser(
         "doctor", help="report GPUs, engines, models and caches, and which engine would run"
     )
@@ -109,6 +139,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "cache_dir": "cacheDir",
         "remote_url": "remoteUrl",
         "remote_model": "remoteModel",
+        "budget": "contextTokens",
+        "exclude": "indexExclude",
+        "max_file_bytes": "maxFileBytes",
     }
     return {wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)}
 
@@ -195,6 +228,125 @@ def _complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_index(args: argparse.Namespace, settings: Any) -> Any:
+    from radix_ls.index.indexer import Indexer
+    from radix_ls.index.model import IndexProgress
+
+    last = [""]
+
+    def progress(p: IndexProgress) -> None:
+        # one line per phase and tenth, not one per file
+        step = f"{p.phase} {p.done * 10 // max(p.total, 1)}"
+        if (step != last[0] and sys.stderr.isatty()) or (p.done == p.total and step != last[0]):
+            last[0] = step
+            print(f"radix-ls: {p.phase} {p.done}/{p.total}", file=sys.stderr, flush=True)
+
+    return Indexer(
+        args.dir,
+        settings.resolved_cache_dir,
+        exclude=settings.index_exclude,
+        max_file_bytes=settings.max_file_bytes,
+        progress=progress,
+    )
+
+
+def _index(args: argparse.Namespace) -> int:
+    if not args.dir.is_dir():
+        return _fail(f"{args.dir}: not a directory")
+    resolved = resolve(_overrides(args))
+    if resolved.errors:
+        return _fail("; ".join(resolved.errors))
+    indexer = _open_index(args, resolved.settings)
+    try:
+        stats = indexer.refresh()
+        summary = indexer.stats()
+        skipped_files = indexer.skipped()
+    finally:
+        indexer.close()
+    report = {
+        "root": str(indexer.root),
+        "files": summary.files,
+        "definitions": summary.definitions,
+        "imports": summary.imports,
+        "chunks": summary.chunks,
+        "languages": summary.languages,
+        "parsed": stats.parsed,
+        "unchanged": stats.unchanged,
+        "removed": stats.removed,
+        "seconds": round(stats.seconds, 3),
+        "skipped": stats.skipped,
+        "skipped_files": skipped_files,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    langs = ", ".join(f"{n} {k}" for k, n in sorted(summary.languages.items()))
+    print(f"indexed {summary.files} files ({langs}) in {stats.seconds:.2f} s")
+    print(
+        f"  parsed {stats.parsed}, unchanged {stats.unchanged}, removed {stats.removed}; "
+        f"{summary.definitions} definitions, {summary.imports} imports, {summary.chunks} chunks"
+    )
+    if skipped_files:
+        print(f"  skipped {len(skipped_files)} files:")
+        for reason, count in sorted(stats.skipped.items()):
+            examples = [p for p, r in skipped_files.items() if r == reason][:3]
+            print(f"    {reason}: {count} (e.g. {', '.join(examples)})")
+    return 0
+
+
+def _context(args: argparse.Namespace) -> int:
+    from radix_ls.context.repo import RepoContext
+    from radix_ls.engine.base import EngineError
+    from radix_ls.engine.factory import load_tokenizer
+    from radix_ls.features.completion import CompletionService
+    from radix_ls.workspace.documents import (
+        DocumentError,
+        DocumentSnapshot,
+        language_for_path,
+        offset_at,
+    )
+    from radix_ls.workspace.files import SourceFileError, read_source
+
+    resolved = resolve(_overrides(args))
+    if resolved.errors:
+        return _fail("; ".join(resolved.errors))
+    settings = resolved.settings
+    if not args.dir.is_dir():
+        return _fail(f"{args.dir}: not a directory")
+    path = (args.dir / args.file).resolve()
+    try:
+        text = read_source(path)
+        offset = offset_at(text, args.line - 1, args.col - 1)
+    except (SourceFileError, DocumentError) as exc:
+        return _fail(str(exc))
+    try:
+        engine = asyncio.run(load_tokenizer(settings, lambda m: None))
+    except EngineError as exc:
+        return _fail(str(exc), 1)
+    indexer = _open_index(args, settings)
+    try:
+        indexer.refresh()  # the persisted index, brought up to date with the disk first
+        repo = RepoContext(indexer)
+        service = CompletionService(engine, settings, repo)
+        snapshot = DocumentSnapshot(path.as_uri(), 0, language_for_path(path), text, path)
+        plan = service.plan(snapshot, offset, indexer.root)
+        total = engine.count_tokens(plan.request.prompt)
+    finally:
+        indexer.close()
+        asyncio.run(engine.close())
+    segments = [vars(s) for s in plan.context.segments]
+    if args.json:
+        print(json.dumps({"segments": segments, "tokens": total, "prompt": plan.request.prompt}))
+        return 0
+    print(f"{'kind':12s} {'tokens':>6s}  source")
+    for s in plan.context.segments:
+        print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}")
+    print(f"{'total':12s} {total:6d}  ({service.template.name} template, {engine.model_name})")
+    print("-" * 79)
+    print(plan.request.prompt)
+    return 0
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from radix_ls import doctor
 
@@ -237,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         return _complete(args)
     if args.command == "doctor":
         return _doctor(args)
+    if args.command == "index":
+        return _index(args)
+    if args.command == "context":
+        return _context(args)
     parser.print_help()
     return 0
 

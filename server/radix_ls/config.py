@@ -53,6 +53,11 @@ class Settings:
     n_threads: int = 0  # 0 = let llama.cpp choose
     cache_dir: str = ""
     log_level: str = "info"
+    # workspace index and cross-file context
+    index: bool = True
+    index_exclude: tuple[str, ...] = ()  # gitignore-style patterns, on top of .gitignore
+    max_file_bytes: int = 1_000_000
+    repo_context_share: float = 0.35  # part of contextTokens for other files' code; 0 = none
     # remote engine (OpenAI-compatible server, SGLang server or SGLang Model Gateway)
     remote_url: str = ""
     remote_model: str = ""  # "" = the first model the server lists
@@ -74,6 +79,10 @@ class Settings:
     @property
     def resolved_cache_dir(self) -> Path:
         return Path(self.cache_dir).expanduser() if self.cache_dir else default_cache_dir()
+
+    def index_key(self) -> tuple[Any, ...]:
+        """The settings that require rebuilding the workspace index when they change."""
+        return (self.index, self.index_exclude, self.max_file_bytes, self.resolved_cache_dir)
 
     def engine_key(self) -> tuple[Any, ...]:
         """The settings that require reloading the engine when they change."""
@@ -106,12 +115,14 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "sglang_ep_size": (1, 64),
     "sglang_dp_size": (1, 64),
     "sglang_context_length": (0, 1_048_576),
+    "max_file_bytes": (1024, 64 * 1024 * 1024),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
     "remote_connect_timeout": (0.1, 600.0),
     "remote_read_timeout": (0.1, 3600.0),
     "sglang_mem_fraction": (0.0, 0.99),
+    "repo_context_share": (0.0, 0.9),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "engine": ENGINES,
@@ -132,6 +143,10 @@ class ResolvedSettings:
 def _check_value(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
     """Validate one value against its field; returns (value, error)."""
     key = _camel(name)
+    if isinstance(default, tuple):
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value), None
+        return default, f"{key} must be a list of strings, got {value!r}"
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value, None

@@ -85,40 +85,41 @@ class Scored:
 
 
 class BM25:
-    """Okapi BM25 over a fixed corpus of documents (each a string)."""
+    """Okapi BM25 over a fixed corpus of documents (each a string), with an inverted index so
+    a query only touches the documents that contain its terms."""
 
     def __init__(self, documents: Iterable[str], k1: float = 1.2, b: float = 0.75) -> None:
-        self._tf: list[Counter[str]] = [Counter(tokens(d)) for d in documents]
-        self._len = [sum(tf.values()) for tf in self._tf]
-        self._avg = (sum(self._len) / len(self._len)) if self._len else 0.0
-        df: Counter[str] = Counter()
-        for tf in self._tf:
-            df.update(tf.keys())
-        n = len(self._tf)
-        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        postings: dict[str, list[tuple[int, int]]] = {}
+        lengths: list[int] = []
+        for i, doc in enumerate(documents):
+            tf = Counter(tokens(doc))
+            lengths.append(sum(tf.values()))
+            for term, f in tf.items():
+                postings.setdefault(term, []).append((i, f))
+        n = len(lengths)
+        avg = (sum(lengths) / n) if n else 1.0
+        self._n = n
+        self._postings = postings
+        self._idf = {
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()
+        }
+        # the length normalisation of each document, precomputed
+        self._norm = [k1 * (1 - b + b * length / (avg or 1.0)) for length in lengths]
         self._k1 = k1
-        self._b = b
 
     def __len__(self) -> int:
-        return len(self._tf)
+        return self._n
 
     def search(self, query: str, limit: int = 10, exclude: Sequence[int] = ()) -> list[Scored]:
-        terms = set(tokens(query))
-        if not terms or not self._tf:
-            return []
-        skip = set(exclude)
-        k1, b, avg = self._k1, self._b, self._avg or 1.0
-        scored = []
-        for i, tf in enumerate(self._tf):
-            if i in skip:
+        scores: dict[int, float] = {}
+        k1 = self._k1
+        for term in set(tokens(query)):
+            idf = self._idf.get(term)
+            if idf is None:
                 continue
-            score = 0.0
-            norm = k1 * (1 - b + b * self._len[i] / avg)
-            for term in terms:
-                f = tf.get(term)
-                if f:
-                    score += self._idf[term] * f * (k1 + 1) / (f + norm)
-            if score > 0:
-                scored.append(Scored(i, score))
-        scored.sort(key=lambda s: (-s.score, s.index))
-        return scored[:limit]
+            for doc, f in self._postings[term]:
+                scores[doc] = scores.get(doc, 0.0) + idf * f * (k1 + 1) / (f + self._norm[doc])
+        for doc in exclude:
+            scores.pop(doc, None)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [Scored(doc, score) for doc, score in ranked[:limit] if score > 0]

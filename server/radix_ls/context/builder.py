@@ -23,7 +23,7 @@ _SAFETY = 0.95
 class Segment:
     """One piece of the prompt, for `radix-ls context`-style reports."""
 
-    kind: str  # "file-prefix" | "file-suffix"
+    kind: str  # "file-prefix" | "file-suffix" | retrieval kinds ("definition", "outline", ...)
     path: str
     start_line: int  # 1-based, inclusive
     end_line: int  # 1-based, inclusive
@@ -131,8 +131,15 @@ def build(
     count: LineTokenCounter,
     path: str,
     repo_name: str,
+    files: tuple[tuple[str, str], ...] = (),
+    file_segments: tuple[Segment, ...] = (),
 ) -> BuiltContext:
-    """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`."""
+    """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`.
+
+    `context_tokens` is the budget for the current file's windows; `files` (related code from
+    other files, already within its own budget, described by `file_segments`) comes on top,
+    before the current file, so the windows do not depend on what retrieval found.
+    """
     if not 0 <= offset <= len(snapshot.text):
         raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
     prefix, suffix, cursor = split_cursor(snapshot.text, offset)
@@ -152,7 +159,8 @@ def build(
         window_prefix = window_prefix[cut:]
 
     segments = [
-        Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix))
+        *file_segments,
+        Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix)),
     ]
     window_suffix = ""
     if suffix_budget > 0 and suffix:
@@ -173,5 +181,5 @@ def build(
                 count.text(window_suffix),
             )
         )
-    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix)
+    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix, files)
     return BuiltContext(template.render(parts), parts, tuple(segments), cursor)

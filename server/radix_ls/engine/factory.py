@@ -57,3 +57,23 @@ async def load_engine(
     return await asyncio.to_thread(
         LlamaCppEngine.load, path, n_ctx=settings.n_ctx, n_threads=settings.n_threads
     )
+
+
+async def load_tokenizer(
+    settings: Settings, progress: Callable[[str], None] = lambda _m: None
+) -> Engine:
+    """An engine good for counting tokens and choosing prompt templates, loaded cheaply:
+    llama.cpp loads the vocabulary only, remote just connects. (SGLang has no cheap way.)"""
+    choice = chosen_engine(settings)
+    if choice == "sglang":
+        raise EngineError(
+            "this command needs the llamacpp or remote engine's tokenizer: pass --engine"
+        )
+    if choice == "remote":
+        return await load_engine(settings, progress)
+    from radix_ls.engine.llamacpp import LlamaCppEngine
+
+    path = await asyncio.to_thread(
+        resolve_model, settings.model, settings.resolved_cache_dir, progress
+    )
+    return await asyncio.to_thread(LlamaCppEngine.load, path, n_ctx=settings.n_ctx, vocab_only=True)

@@ -99,8 +99,11 @@ class LlamaCppEngine(Engine):
         self._name = meta.get("general.name") or model_path.stem
 
     @classmethod
-    def load(cls, model_path: Path, *, n_ctx: int, n_threads: int = 0) -> LlamaCppEngine:
-        """Load a GGUF file (blocking; seconds for small models)."""
+    def load(
+        cls, model_path: Path, *, n_ctx: int, n_threads: int = 0, vocab_only: bool = False
+    ) -> LlamaCppEngine:
+        """Load a GGUF file (blocking; seconds for small models). `vocab_only` loads just the
+        tokenizer (for counting tokens and choosing templates; it cannot generate)."""
         try:
             import llama_cpp
         except ImportError as exc:
@@ -117,6 +120,7 @@ class LlamaCppEngine(Engine):
                 n_ctx=n_ctx,
                 n_threads=threads,
                 n_threads_batch=threads,
+                vocab_only=vocab_only,
                 verbose=False,
             )
         except Exception as exc:  # llama.cpp reports bad files as ValueError/RuntimeError

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radix_ls.config import Settings
-from radix_ls.context.builder import BuiltContext, CursorText, LineTokenCounter, build
+from radix_ls.context.builder import BuiltContext, CursorText, LineTokenCounter, Segment, build
+from radix_ls.context.repo import RepoContext
+from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
 from radix_ls.engine.templates import PromptTemplate, choose_template
 from radix_ls.features import postprocess
@@ -56,9 +58,10 @@ def relative_path(path: Path | None, root: Path | None, fallback: str) -> str:
 class CompletionService:
     """Completions from one engine under one set of settings."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, repo: RepoContext | None = None) -> None:
         self.engine = engine
         self.settings = settings
+        self.repo = repo
         self.template: PromptTemplate = choose_template(
             settings.prompt_template, engine.model_name, engine.has_token
         )
@@ -68,16 +71,50 @@ class CompletionService:
         self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
     ) -> CompletionPlan:
         s = self.settings
-        context = build(
-            snapshot,
-            offset,
-            template=self.template,
-            context_tokens=s.context_tokens,
-            suffix_tokens=s.suffix_tokens,
-            count=self._counter,
-            path=relative_path(snapshot.path, workspace_root, snapshot.display_path),
-            repo_name=workspace_root.name if workspace_root else "",
-        )
+        path = relative_path(snapshot.path, workspace_root, snapshot.display_path)
+        repo_name = workspace_root.name if workspace_root else ""
+        file_budget = s.context_tokens
+
+        def window(
+            budget: int,
+            files: tuple[tuple[str, str], ...] = (),
+            segments: tuple[Segment, ...] = (),
+        ) -> BuiltContext:
+            return build(
+                snapshot,
+                offset,
+                template=self.template,
+                context_tokens=budget,
+                suffix_tokens=s.suffix_tokens,
+                count=self._counter,
+                path=path,
+                repo_name=repo_name,
+                files=files,
+                file_segments=segments,
+            )
+
+        rel = self.repo.relative(snapshot.path) if self.repo and snapshot.path else None
+        if self.repo is None or rel is None or s.repo_context_share <= 0:
+            context = window(file_budget)
+        else:
+            repo_budget = int(s.context_tokens * s.repo_context_share)
+            file_budget -= repo_budget
+            plain = window(file_budget)  # the current file's windows, which files do not move
+            shown = plain.segments[0].start_line, plain.segments[-1].end_line
+            cursor_line = plain.segments[0].end_line
+            snippets = self.repo.snippets(
+                rel,
+                snapshot.text,
+                self.repo.definitions_of(rel, snapshot.text),
+                cursor_line,
+                budget=repo_budget,
+                count=self._counter.text,
+                window=shown,
+            )
+            segments = tuple(
+                Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens) for x in snippets
+            )
+            context = window(file_budget, as_files(snippets), segments)
         mode = postprocess.mode_for(context.cursor)
         stop = self.template.stop + (("\n",) if mode == "line" else ())
         request = GenerationRequest(

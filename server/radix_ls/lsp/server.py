@@ -9,6 +9,7 @@ to the same document, stale-version checks).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -32,6 +33,7 @@ from pygls.uris import to_fs_path
 
 from radix_ls import __version__
 from radix_ls.config import Settings, resolve
+from radix_ls.context.repo import RepoContext
 from radix_ls.engine.base import Engine, EngineError
 from radix_ls.engine.factory import load_engine
 from radix_ls.features.completion import Completion, CompletionService
@@ -158,7 +160,13 @@ class RadixServer(LanguageServer):
         self._engine_task: asyncio.Task[None] | None = None
         self._engine_generation = 0
         self._engine_key: tuple[Any, ...] | None = None
+        self._index_key: tuple[Any, ...] | None = None
         self._too_large: set[str] = set()
+        # workspace index (None until started; absent without a workspace folder)
+        self.repo: RepoContext | None = None
+        self.index_status = EngineStatus("off", "")
+        self._index_task: asyncio.Task[None] | None = None
+        self._watcher: Any = None
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -208,7 +216,9 @@ class RadixServer(LanguageServer):
         if self._engine_key != self.settings.engine_key():
             self.start_engine()
         elif self.engine is not None:
-            self.completions = CompletionService(self.engine, self.settings)
+            self.rebuild_service()
+        if self._index_task is not None and self._index_key != self.settings.index_key():
+            self.start_index()
 
     async def pull_configuration(self) -> Any:
         """The `radix-ls` section from `workspace/configuration`, or None."""
@@ -278,7 +288,7 @@ class RadixServer(LanguageServer):
             await engine.close()  # superseded by a newer settings change while loading
             return
         self.engine = engine
-        self.completions = CompletionService(engine, self.settings)
+        self.rebuild_service()
         self.engine_status = EngineStatus("ready", "")
         log.info(
             "engine ready: %s, model %s, template %s",
@@ -287,6 +297,10 @@ class RadixServer(LanguageServer):
             self.completions.template.name,
         )
 
+    def rebuild_service(self) -> None:
+        if self.engine is not None:
+            self.completions = CompletionService(self.engine, self.settings, self.repo)
+
     async def stop_engine(self) -> None:
         if self._engine_task is not None and not self._engine_task.done():
             self._engine_task.cancel()
@@ -294,6 +308,159 @@ class RadixServer(LanguageServer):
         self.engine_status = EngineStatus("stopped", "")
         if engine is not None:
             await engine.close()
+
+    # -- workspace index ---------------------------------------------------------------------
+
+    def start_index(self) -> None:
+        """(Re)build the workspace index in the background: the import closures of the open
+        documents first (their cross-file context is ready soonest), then everything, then
+        keep it current from file events. Requests are served throughout."""
+        if self._index_task is not None and not self._index_task.done():
+            self._index_task.cancel()
+        self._index_key = self.settings.index_key()
+        self._index_task = asyncio.ensure_future(self._run_index())
+
+    async def _run_index(self) -> None:
+        from radix_ls.index.indexer import Indexer
+        from radix_ls.index.watcher import Watcher
+
+        await self.stop_index()
+        settings, root = self.settings, self.workspace_root
+        if not settings.index or root is None:
+            self.index_status = EngineStatus("off", "no workspace folder" if root else "")
+            return
+        loop = asyncio.get_running_loop()
+        token = f"radix-ls/index/{uuid.uuid4()}" if self.supports_progress else None
+
+        def progress(p: Any) -> None:
+            if token is not None and p.total:
+                report = types.WorkDoneProgressReport(
+                    message=f"{p.phase} {p.done}/{p.total}",
+                    percentage=min(100, p.done * 100 // p.total),
+                )
+                loop.call_soon_threadsafe(self._progress_report, token, report)
+
+        self.index_status = EngineStatus("indexing", "opening the index")
+        try:
+            indexer = await asyncio.to_thread(
+                Indexer,
+                root,
+                settings.resolved_cache_dir,
+                exclude=settings.index_exclude,
+                max_file_bytes=settings.max_file_bytes,
+                progress=progress,
+            )
+        except Exception as exc:  # a broken cache dir must not take completions down
+            self.index_status = EngineStatus("error", str(exc))
+            log.error("workspace index unavailable: %s", exc)
+            return
+        repo = RepoContext(indexer, open_text=self._open_text)
+        self.repo = repo
+        for snapshot in list(self.documents_by_uri()):
+            self._track(snapshot)
+        self.rebuild_service()
+        if token is not None:
+            with contextlib.suppress(Exception):
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title="radix-ls: indexing", percentage=0)
+                )
+        try:
+            for rel in list(repo.documents):
+                await asyncio.to_thread(indexer.closure, rel, 2)
+            repo.invalidate()
+            stats = await asyncio.to_thread(indexer.refresh)
+            repo.invalidate()
+            summary = indexer.stats()
+            self.index_status = EngineStatus(
+                "ready", f"{summary.files} files, {summary.definitions} definitions"
+            )
+            log.info(
+                "workspace index ready: %d files (%d parsed) in %.2f s",
+                summary.files,
+                stats.parsed,
+                stats.seconds,
+            )
+        except Exception as exc:
+            self.index_status = EngineStatus("error", str(exc))
+            log.error("indexing failed: %s", exc)
+            return
+        finally:
+            if token is not None:
+                with contextlib.suppress(Exception):
+                    self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+
+        def on_files(changed: list[str], removed: list[str]) -> None:
+            # on the watcher's thread: index there, then tell the loop
+            indexer.index_files([*changed, *removed])
+            loop.call_soon_threadsafe(repo.invalidate)
+
+        self._watcher = Watcher(
+            root, on_files, ignore=indexer.ignore, exclude_dirs=[settings.resolved_cache_dir]
+        )
+        self._watcher.start()
+
+    def _progress_report(self, token: str, report: types.WorkDoneProgressReport) -> None:
+        with contextlib.suppress(Exception):
+            self.work_done_progress.report(token, report)
+
+    async def stop_index(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            await asyncio.to_thread(watcher.stop)
+        repo, self.repo = self.repo, None
+        if repo is not None:
+            await asyncio.to_thread(repo.indexer.close)
+
+    def documents_by_uri(self) -> list[DocumentSnapshot]:
+        return [self.documents.get(uri) for uri in self.documents.uris()]
+
+    def _open_text(self, rel: str) -> str | None:
+        """The editor's text of an open workspace file (newer than the disk)."""
+        repo = self.repo
+        doc = repo.documents.get(rel) if repo else None
+        return doc.text if doc is not None else None
+
+    def _track(self, snapshot: DocumentSnapshot) -> None:
+        """Parse an open document incrementally for the index (if it is in the workspace)."""
+        from radix_ls.index.incremental import IncrementalDocument
+        from radix_ls.index.languages import language_for_path
+
+        repo = self.repo
+        if repo is None or snapshot.path is None:
+            return
+        rel = repo.relative(snapshot.path)
+        language = language_for_path(rel) if rel else None
+        if rel is None or language is None or len(snapshot.text) > MAX_DOCUMENT_CHARS:
+            return
+        repo.documents[rel] = IncrementalDocument(language, snapshot.text, rel)
+
+    def document_opened(self, snapshot: DocumentSnapshot) -> None:
+        self._track(snapshot)
+
+    def document_edited(self, snapshot: DocumentSnapshot, edits: list[Any]) -> None:
+        """Apply didChange's edits (in order) to the document's incremental parse."""
+        repo = self.repo
+        rel = repo.relative(snapshot.path) if repo and snapshot.path else None
+        doc = repo.documents.get(rel) if repo and rel else None
+        if doc is None:
+            return
+        try:
+            for edit in edits:
+                doc.apply_text_edit(edit.start, edit.end, edit.text)
+        except ValueError:
+            self._track(snapshot)  # out of step: parse the new text afresh
+        if doc.text != snapshot.text:
+            self._track(snapshot)
+
+    def document_closed(self, snapshot: DocumentSnapshot | None) -> None:
+        repo = self.repo
+        if repo is None or snapshot is None or snapshot.path is None:
+            return
+        rel = repo.relative(snapshot.path)
+        if rel is not None and repo.documents.pop(rel, None) is not None:
+            # the disk copy is what counts again
+            repo.invalidate()
 
     # -- documents and positions -------------------------------------------------------------
 

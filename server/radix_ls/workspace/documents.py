@@ -137,6 +137,9 @@ class DocumentStore:
         self._docs[uri] = new
         return new
 
+    def uris(self) -> list[str]:
+        return list(self._docs)
+
     def __contains__(self, uri: str) -> bool:
         return uri in self._docs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from radix_ls.lsp.handlers import (
     completion,
     configuration,
+    context,
     did_change,
     did_close,
     did_open,
@@ -23,6 +24,7 @@ _MODULES = (
     inline_completion,
     completion,
     status,
+    context,
 )
 
 

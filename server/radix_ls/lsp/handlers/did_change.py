@@ -23,12 +23,14 @@ def register(server: RadixServer) -> None:
             return
         ls.cancel_inflight(uri)
         text = snapshot.text
+        edits = []
         try:
             for change in params.content_changes:
                 edit = convert.content_change_to_edit(text, change, ls.position_encoding)
                 text = apply_edits(text, [edit])
+                edits.append(edit)
         except (DocumentError, convert.PositionError) as exc:
             # Keep the last good text rather than a guess; the next full sync repairs it.
             log.error("didChange for %s v%d rejected: %s", uri, params.text_document.version, exc)
             raise
-        ls.documents.replace(uri, params.text_document.version, text)
+        ls.document_edited(ls.documents.replace(uri, params.text_document.version, text), edits)

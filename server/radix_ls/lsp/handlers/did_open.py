@@ -12,6 +12,8 @@ def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RadixServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
-        ls.documents.open(
-            DocumentSnapshot(doc.uri, doc.version, doc.language_id, doc.text, path_of(doc.uri))
+        snapshot = DocumentSnapshot(
+            doc.uri, doc.version, doc.language_id, doc.text, path_of(doc.uri)
         )
+        ls.documents.open(snapshot)
+        ls.document_opened(snapshot)

@@ -37,8 +37,10 @@ def register(server: RadixServer) -> None:
         if pulled is not None:
             ls.apply_settings(pulled)
         ls.start_engine()
+        ls.start_index()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: RadixServer, params: None) -> None:
         log.info("shutting down")
         await ls.stop_engine()
+        await ls.stop_index()

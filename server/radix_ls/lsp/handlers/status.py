@@ -34,6 +34,7 @@ def register(server: RadixServer) -> None:
             "activeGenerations": engine.active_generations if engine else 0,
             "positionEncoding": ls.position_encoding,
             "openDocuments": len(ls.documents),
+            "index": {"state": ls.index_status.state, "detail": ls.index_status.detail},
             "lastCompletion": (
                 engine.last_stats.to_json() if engine and engine.last_stats else None
             ),

@@ -1,0 +1,64 @@
+; TypeScript definitions (also used for TSX): @definition.<kind>, @name, optional @body.
+; When several patterns capture the same @name node, the first pattern in this file wins.
+
+[
+  (function_declaration name: (identifier) @name body: (_) @body)
+  (generator_function_declaration name: (identifier) @name body: (_) @body)
+] @definition.function
+
+; `declare function f(): void;` and overload signatures
+(function_signature name: (identifier) @name) @definition.function
+
+[
+  (class_declaration name: (type_identifier) @name body: (class_body) @body)
+  (abstract_class_declaration name: (type_identifier) @name body: (class_body) @body)
+] @definition.class
+
+(interface_declaration
+  name: (type_identifier) @name
+  body: (_) @body) @definition.interface
+
+(type_alias_declaration name: (type_identifier) @name) @definition.type
+
+(enum_declaration
+  name: (identifier) @name
+  body: (enum_body) @body) @definition.enum
+
+(internal_module
+  name: [(identifier) (nested_identifier)] @name
+  body: (statement_block) @body) @definition.namespace
+
+(method_definition
+  name: [(property_identifier) (private_property_identifier)] @name
+  body: (_) @body) @definition.method
+
+[
+  (method_signature name: (property_identifier) @name)
+  (abstract_method_signature name: (property_identifier) @name)
+] @definition.method
+
+; `const f = () => ...`, `var f = function () {...}`, at any level a definition can live
+[
+  (lexical_declaration
+    (variable_declarator
+      name: (identifier) @name
+      value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))
+  (variable_declaration
+    (variable_declarator
+      name: (identifier) @name
+      value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))
+] @definition.function
+
+; Other module-level constants and variables, also behind `export`.
+(program
+  [
+    (lexical_declaration (variable_declarator name: (identifier) @name))
+    (variable_declaration (variable_declarator name: (identifier) @name))
+  ] @definition.variable)
+
+(program
+  (export_statement
+    declaration: [
+      (lexical_declaration (variable_declarator name: (identifier) @name))
+      (variable_declaration (variable_declarator name: (identifier) @name))
+    ] @definition.variable))

@@ -1,0 +1,145 @@
+"""Repository context for completions: the workspace index, open documents and retrieval.
+
+`RepoContext` answers retrieval's questions (`IndexQueries`) from the index, reading file
+contents from the open document when there is one (the editor's text is newer than the disk),
+keeps the BM25 index over the workspace's chunks (rebuilt lazily after the index changes),
+and memoises retrieval per cursor line: while the user types on one line nothing retrieval
+looks at changes, so every keystroke gets the very same snippets (prefix caching).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from radix_ls.context.retrieval import (
+    NEAR_AFTER,
+    NEAR_BEFORE,
+    SimilarIndex,
+    Snippet,
+    retrieve,
+)
+from radix_ls.index.extract import extract
+from radix_ls.index.incremental import IncrementalDocument
+from radix_ls.index.indexer import Indexer
+from radix_ls.index.languages import language_for_path
+from radix_ls.index.model import Definition, Import
+
+_MEMO_SIZE = 64
+
+
+class RepoContext:
+    """Cross-file context over one workspace's `Indexer` (thread-safe)."""
+
+    def __init__(
+        self, indexer: Indexer, open_text: Callable[[str], str | None] = lambda _path: None
+    ) -> None:
+        self.indexer = indexer
+        self._open_text = open_text
+        self._similar: SimilarIndex | None = None
+        self._version = 0
+        self._memo: dict[tuple[object, ...], list[Snippet]] = {}
+        self._lock = threading.Lock()
+        # open documents, parsed incrementally as they are edited (keyed by relative path)
+        self.documents: dict[str, IncrementalDocument] = {}
+        self._outline_memo: tuple[str, str, tuple[Definition, ...]] | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.indexer.root
+
+    def relative(self, path: Path | str) -> str | None:
+        return self.indexer.relative(path)
+
+    def invalidate(self) -> None:
+        """The index changed (refresh, files on disk, a saved document): recompute lazily."""
+        with self._lock:
+            self._version += 1
+            self._similar = None
+            self._memo.clear()
+
+    # -- IndexQueries -------------------------------------------------------------------------
+
+    def imports_of(self, path: str) -> Sequence[Import]:
+        return self.indexer.imports_of(path)
+
+    def definitions_named(self, name: str) -> Sequence[Definition]:
+        return self.indexer.definitions_named(name)
+
+    def file_bytes(self, path: str) -> bytes | None:
+        text = self._open_text(path)
+        if text is not None:
+            return text.encode("utf-8", "surrogatepass")
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:
+            return None
+
+    def definitions_of(self, path: str, text: str) -> Sequence[Definition]:
+        """The definitions in `text` (the current content of `path`)."""
+        doc = self.documents.get(path)
+        if doc is not None and doc.text == text:
+            return doc.definitions()
+        memo = self._outline_memo
+        if memo is not None and memo[0] == path and memo[1] == text:
+            return memo[2]
+        language = language_for_path(path)
+        if language is None:
+            return ()
+        data = text.encode("utf-8", "surrogatepass")
+        found = extract(path, data, language, references=False, chunks=False).definitions
+        self._outline_memo = (path, text, found)
+        return found
+
+    # -- retrieval ----------------------------------------------------------------------------
+
+    def similar(self) -> SimilarIndex:
+        with self._lock:
+            if self._similar is None:
+                self._similar = SimilarIndex.build(self.indexer.chunks())
+            return self._similar
+
+    def snippets(
+        self,
+        path: str,
+        text: str,
+        definitions: Sequence[Definition],
+        cursor_line: int,
+        *,
+        budget: int,
+        count: Callable[[str], int],
+        window: tuple[int, int],
+    ) -> list[Snippet]:
+        lines = text.split("\n")
+        near = lines[max(0, cursor_line - 1 - NEAR_BEFORE) : cursor_line + NEAR_AFTER]
+        del near[min(cursor_line - 1, NEAR_BEFORE)]  # the line being typed does not count
+        key = (
+            path,
+            cursor_line,
+            budget,
+            window,
+            self._version,
+            hashlib.sha1("\n".join(near).encode("utf-8", "surrogatepass")).hexdigest(),
+        )
+        with self._lock:
+            hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        result = retrieve(
+            path,
+            text,
+            definitions,
+            cursor_line,
+            self,
+            budget=budget,
+            count=count,
+            window=window,
+            similar=self.similar(),
+        )
+        with self._lock:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = result
+        return result

@@ -1,0 +1,245 @@
+"""Cross-file retrieval: the code a cursor depends on, chosen under a token budget.
+
+In order of priority:
+1. definitions of the names used near the cursor that the file imports, resolved through the
+   language's import rules to their defining files (signature and body, trimmed to fit);
+2. the outline of the class or function around the cursor (member signatures), where the
+   prefix window does not already show it;
+3. definitions elsewhere in the workspace of other names used near the cursor (only when the
+   name is defined in few places, so the match means something);
+4. definitions of the other names the file imports;
+5. similar code: BM25 over tree-sitter chunks, queried with the lines before the cursor.
+
+The choice depends only on completed lines (the line being typed is left out of the query),
+and the chosen snippets are emitted sorted by (path, line), not by score: typing does not
+reshuffle the repository part of the prompt, which sits before the current file and so must
+stay put for prefix caching (CONVENTIONS.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from radix_ls.context.bm25 import BM25
+from radix_ls.index.model import CLASS_KINDS, Chunk, Definition, Import
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Lines around the cursor whose names count as "used near the cursor".
+NEAR_BEFORE = 40
+NEAR_AFTER = 8
+# Names defined in more places than this are too ambiguous to pull in by name alone.
+MAX_NAME_MATCHES = 3
+# One snippet may take at most this share of the budget before it is trimmed.
+MAX_SNIPPET_SHARE = 0.4
+SIMILAR_QUERY_LINES = 12
+
+
+class IndexQueries(Protocol):
+    """What retrieval needs from the workspace index."""
+
+    def imports_of(self, path: str) -> Sequence[Import]: ...
+
+    def definitions_named(self, name: str) -> Sequence[Definition]: ...
+
+    def file_bytes(self, path: str) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class Snippet:
+    kind: str  # "definition" | "outline" | "similar"
+    path: str
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    text: str
+    tokens: int
+    reason: str  # why it was chosen (shown by `radix-ls context`)
+
+
+@dataclass
+class _Budget:
+    total: int
+    count: Callable[[str], int]
+    used: int = 0
+    chosen: list[Snippet] = field(default_factory=list)
+    seen: set[tuple[str, int]] = field(default_factory=set)
+
+    def add(self, kind: str, path: str, start: int, end: int, text: str, why: str) -> bool:
+        if (path, start) in self.seen or any(
+            s.path == path and s.start_line <= start and end <= s.end_line for s in self.chosen
+        ):
+            return False
+        cap = max(int(self.total * MAX_SNIPPET_SHARE), 32)
+        tokens = self.count(text)
+        if tokens > cap:
+            text, end = _trim(text, start, cap, self.count)
+            tokens = self.count(text)
+        if self.used + tokens > self.total:
+            return False
+        self.used += tokens
+        self.seen.add((path, start))
+        self.chosen.append(Snippet(kind, path, start, end, text, tokens, why))
+        return True
+
+
+def _trim(text: str, start: int, cap: int, count: Callable[[str], int]) -> tuple[str, int]:
+    """Keep whole leading lines that fit `cap` tokens (the signature comes first)."""
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        cost = count(line) + 1
+        if used + cost > cap and kept:
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join(kept), start + len(kept) - 1
+
+
+def _definition_text(index: IndexQueries, d: Definition) -> str | None:
+    data = index.file_bytes(d.path)
+    if data is None:
+        return None
+    start = data.rfind(b"\n", 0, d.start_byte) + 1  # from the start of its first line
+    return data[start : d.end_byte].decode("utf-8", errors="replace")
+
+
+def _outline(cls: Definition, members: Iterable[Definition]) -> str:
+    lines = [cls.signature]
+    lines += [f"    {m.signature.strip()}" for m in members if m.container == cls.qualified_name]
+    return "\n".join(lines)
+
+
+def names_near(lines: Sequence[str], cursor_line: int) -> list[str]:
+    """Identifiers on the lines around the cursor, nearest first; the cursor line itself is
+    left out (it is being typed: what it holds changes with every keystroke)."""
+    first = max(1, cursor_line - NEAR_BEFORE)
+    last = min(len(lines), cursor_line + NEAR_AFTER)
+    distance: dict[str, int] = {}
+    for number in range(first, last + 1):
+        if number == cursor_line:
+            continue
+        d = abs(number - cursor_line)
+        for name in _IDENTIFIER.findall(lines[number - 1]):
+            if distance.get(name, d + 1) > d:
+                distance[name] = d
+    return sorted(distance, key=lambda n: (distance[n], n))
+
+
+@dataclass(frozen=True)
+class SimilarIndex:
+    """BM25 over the workspace's chunks (built once per index state, reused per request)."""
+
+    chunks: tuple[Chunk, ...]
+    bm25: BM25
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk]) -> SimilarIndex:
+        kept = tuple(chunks)
+        return cls(kept, BM25(c.text for c in kept))
+
+
+def retrieve(
+    path: str,
+    text: str,
+    definitions: Sequence[Definition],
+    cursor_line: int,
+    index: IndexQueries,
+    *,
+    budget: int,
+    count: Callable[[str], int],
+    window: tuple[int, int] | None = None,
+    similar: SimilarIndex | None = None,
+) -> list[Snippet]:
+    """Snippets for a cursor on `cursor_line` (1-based) of the file `path` (workspace-relative,
+    current text `text`, its `definitions`), at most `budget` tokens, sorted by (path, line).
+    `window` is the span of this file's lines the prompt already shows (not repeated)."""
+    if budget <= 0:
+        return []
+    chosen = _Budget(budget, count)
+    lines = text.split("\n")
+    near = names_near(lines, cursor_line)
+    shown = window or (0, -1)
+
+    # 1. Imported names used near the cursor, resolved to their definitions.
+    imported: dict[str, list[str]] = {}
+    for imp in index.imports_of(path):
+        for name in imp.names:
+            imported.setdefault(name, []).extend(imp.resolved)
+    for name in near:
+        for target in imported.get(name, ()):
+            for d in index.definitions_named(name):
+                if d.path == target and not d.container:
+                    body = _definition_text(index, d)
+                    if body is not None:
+                        why = f"imported {name}"
+                        chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+
+    # 2. The enclosing class: its members' signatures, when not all visible in the window.
+    enclosing = [
+        d
+        for d in definitions
+        if d.kind in CLASS_KINDS and d.start_line <= cursor_line <= d.end_line
+    ]
+    if enclosing:
+        cls = enclosing[-1]
+        members = [d for d in definitions if d.container == cls.qualified_name]
+        if any(not (shown[0] <= m.start_line <= shown[1]) for m in members):
+            outline = _outline(cls, members)
+            why = f"enclosing {cls.kind} {cls.name}"
+            chosen.add("outline", path, cls.start_line, cls.end_line, outline, why)
+
+    # 3. Other names used near the cursor, defined in a few places elsewhere.
+    for name in near:
+        if name in imported:
+            continue
+        matches = [
+            d
+            for d in index.definitions_named(name)
+            if not (d.path == path and shown[0] <= d.start_line <= shown[1])
+        ]
+        if not 0 < len(matches) <= MAX_NAME_MATCHES:
+            continue
+        for d in matches:
+            if d.path == path and d.start_line <= cursor_line <= d.end_line:
+                continue  # the definition the cursor is in
+            body = _definition_text(index, d)
+            if body is not None:
+                chosen.add("definition", d.path, d.start_line, d.end_line, body, f"uses {name}")
+
+    # 4. What the file imports but does not use near the cursor (the import is a hint: the
+    #    file uses it somewhere, maybe on the line being written).
+    for name, targets in imported.items():
+        if name in near or name == "*":
+            continue
+        for d in index.definitions_named(name):
+            if d.path in targets and not d.container:
+                body = _definition_text(index, d)
+                if body is not None:
+                    why = f"imported {name}"
+                    chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+
+    # 5. Similar code elsewhere.
+    if similar is not None and len(similar.bm25):
+        query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
+        exclude = [i for i, c in enumerate(similar.chunks) if c.path == path]
+        for hit in similar.bm25.search(query, limit=20, exclude=exclude):
+            chunk = similar.chunks[hit.index]
+            if chosen.used >= budget:
+                break
+            why = f"similar (bm25 {hit.score:.1f})"
+            chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
+    return sorted(chosen.chosen, key=lambda s: (s.path, s.start_line))
+
+
+def as_files(snippets: Sequence[Snippet]) -> tuple[tuple[str, str], ...]:
+    """Snippets grouped per file for the prompt template, in (path, line) order."""
+    files: list[tuple[str, list[str]]] = []
+    for s in snippets:
+        if files and files[-1][0] == s.path:
+            files[-1][1].append(s.text)
+        else:
+            files.append((s.path, [s.text]))
+    return tuple((path, "\n...\n".join(parts)) for path, parts in files)

@@ -1,0 +1,45 @@
+"""The workspace index: tree-sitter extraction, import resolution, SQLite persistence.
+
+Public API (everything in plain data, no tree-sitter or SQLite types):
+
+- `Indexer(root, cache_dir, ...)`: `refresh()`, `index_files(paths)`, `closure(path, depth)`,
+  and queries (`definitions_named`, `definitions_in`, `imports_of`, `importers_of`,
+  `references_to`, `file_index`, `chunks`, `stats`).
+- `extract.extract(path, data, language) -> FileIndex`: one file, pure (the module, not
+  re-exported here: `radix_ls.index.extract` stays the module).
+- `IncrementalDocument(language, text)`: an open document re-parsed incrementally per edit.
+- `Watcher(root, callback, ...)`: debounced file-system changes.
+- `language_for_path(path)`: the index language of a file name (None: not indexed).
+
+The data types live in `model.py`; module docstrings explain each piece.
+"""
+
+from radix_ls.index.incremental import IncrementalDocument
+from radix_ls.index.indexer import Indexer
+from radix_ls.index.languages import language_for_path
+from radix_ls.index.model import (
+    Chunk,
+    Definition,
+    FileIndex,
+    Import,
+    IndexProgress,
+    IndexStats,
+    IndexSummary,
+    Reference,
+)
+from radix_ls.index.watcher import Watcher
+
+__all__ = [
+    "Chunk",
+    "Definition",
+    "FileIndex",
+    "Import",
+    "IncrementalDocument",
+    "IndexProgress",
+    "IndexStats",
+    "IndexSummary",
+    "Indexer",
+    "Reference",
+    "Watcher",
+    "language_for_path",
+]

@@ -1,0 +1,426 @@
+"""Extraction: one file's bytes -> a `FileIndex` (definitions, imports, references, chunks).
+
+Pure: no I/O, no state. Tree-sitter parses anything (syntax errors become ERROR nodes, the
+rest still yields definitions), so extraction never fails on content; text fields decode
+UTF-8 with replacement, byte offsets always refer to the original bytes.
+
+Speed matters here (cold indexing runs this on every file): the language's combined query
+walks the tree once, and per-node Python work is kept to what the results need. Capture
+conventions (grammars/README.md):
+
+- definitions: `@definition.<kind>` (the whole definition), `@name`, optional `@body` and
+  `@container` (an explicit owner such as a Go receiver type); `@scope.<kind>` with `@name`
+  names a scope that is not itself a definition (a Rust `impl` block). When several patterns
+  capture the same name node, the earliest pattern wins.
+- imports: `@import` or `@import.<kind>` (the statement), `@module`, `@name` (repeatable).
+  Matches of one statement and module are merged.
+- references: any capture not starting with `_`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import tree_sitter as ts
+
+from radix_ls.index import languages
+from radix_ls.index.languages import DEFINITIONS, REFERENCES, LoadedLanguage
+from radix_ls.index.model import (
+    CLASS_KINDS,
+    CONTAINER_KINDS,
+    Chunk,
+    Definition,
+    FileIndex,
+    Import,
+    Reference,
+)
+
+# Chunks: definitions longer than this are split (classes per member, others in windows);
+# top-level code between definitions goes in windows of at most CODE_WINDOW_LINES.
+CHUNK_MAX_LINES = 80
+CODE_WINDOW_LINES = 40
+SIGNATURE_MAX_CHARS = 1000
+# Lines right above a definition that belong to it (comments, decorators, annotations,
+# attributes, doc comments): a chunk starts at the first of them.
+_ATTACHED_PREFIXES = (b"#", b"//", b"/*", b"*", b"@", b"--", b'"""', b"'''")
+_CODE_KINDS = frozenset({"variable", "constant"})
+_UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+@dataclass(slots=True)
+class _Def:
+    """A definition (or a scope) while extracting."""
+
+    pattern: int
+    query_kind: str  # as the query says; `kind` may refine it (function -> method)
+    kind: str
+    scope: bool  # a scope only (Rust impl): a container, not reported as a definition
+    name_start: int
+    name: str
+    start: int
+    end: int
+    start_line: int  # 1-based
+    end_line: int
+    body_start: int | None
+    body_end: int | None
+    explicit_container: str
+    parent: int = -1  # index into the sorted list of the enclosing container, -1 at top level
+    qualified: str = ""
+
+
+def _text(data: bytes, start: int, end: int) -> str:
+    return data[start:end].decode("utf-8", "replace")
+
+
+def _strip_delimiters(text: str) -> str:
+    if len(text) >= 2 and text[0] in "\"'`<" and text[-1] in "\"'`>":
+        return text[1:-1]
+    return text
+
+
+class FileRecord(NamedTuple):
+    """A file's extraction as plain tuples, in the column order of the index tables.
+
+    This is what process-pool workers send back: tuples of strings and integers pickle an
+    order of magnitude faster than the same content as dataclasses, and the writer feeds
+    them straight to `executemany`. `to_file_index` turns one into a `FileIndex`.
+    """
+
+    language: str
+    line_count: int
+    has_errors: bool
+    # (name, kind, qualified_name, container, start_line, end_line, start_byte, end_byte,
+    #  signature, body_start_byte, body_end_byte)
+    definitions: list[tuple]
+    imports: list[tuple]  # (module, names joined by "\n", line, kind)
+    references: list[tuple]  # (name, lines as "3,17,42")
+    chunks: list[tuple]  # (start_line, end_line, kind, name, text or "")
+
+
+def extract(
+    path: str,
+    data: bytes,
+    language: str | LoadedLanguage,
+    *,
+    references: bool = True,
+    chunks: bool = True,
+) -> FileIndex:
+    """Parse `data` and extract its index. `path` is only recorded (workspace-relative)."""
+    return to_file_index(path, extract_record(data, language, references=references, chunks=chunks))
+
+
+def extract_record(
+    data: bytes,
+    language: str | LoadedLanguage,
+    *,
+    tree: ts.Tree | None = None,
+    references: bool = True,
+    chunks: bool = True,
+    chunk_text: bool = True,
+) -> FileRecord:
+    """Parse `data` (or use `tree`, already parsed from exactly `data`) and extract it.
+
+    `chunk_text=False` leaves the chunks' text empty (the index reads it from the file
+    when asked: storing it would copy the whole workspace into the database).
+    """
+    lang = languages.load(language) if isinstance(language, str) else language
+    if tree is None:
+        tree = lang.parser().parse(data)
+    roles = lang.roles
+    root = tree.root_node
+    defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
+    # (statement start, module) -> [line, kind, names, statement end]
+    imports: dict[tuple[int, str], list] = {}
+    ref_pairs: list[tuple[bytes, int]] = []
+    add_ref = ref_pairs.append
+
+    for pattern, caps in ts.QueryCursor(lang.query).matches(root):
+        role = roles[pattern]
+        if role == REFERENCES:
+            if references:
+                for key, nodes in caps.items():
+                    if key[0] != "_":
+                        for node in nodes:
+                            add_ref((node.text, node.start_point[0]))
+        elif role == DEFINITIONS:
+            _collect_definition(data, pattern, caps, defs)
+        else:
+            _collect_import(data, caps, imports)
+
+    ordered = _nest(sorted(defs.values(), key=lambda d: (d.start, -d.end, d.pattern)))
+    definition_rows = [
+        (
+            d.name,
+            d.kind,
+            d.qualified,
+            d.qualified[: -len(d.name) - 1] if len(d.qualified) > len(d.name) else "",
+            d.start_line,
+            d.end_line,
+            d.start,
+            d.end,
+            _signature(data, d),
+            d.body_start,
+            d.body_end,
+        )
+        for d in ordered
+        if not d.scope
+    ]
+    import_rows = [
+        (module, "\n".join(dict.fromkeys(names)), line, kind)
+        for (_, module), (line, kind, names, _) in sorted(imports.items())
+    ]
+    line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return FileRecord(
+        language=lang.name,
+        line_count=line_count,
+        has_errors=root.has_error,
+        definitions=definition_rows,
+        imports=import_rows,
+        references=_references(ref_pairs) if references else [],
+        chunks=_chunks(data, ordered, line_count, chunk_text) if chunks else [],
+    )
+
+
+def chunk_texts(data: bytes, spans: list[tuple[int, int]]) -> list[str]:
+    """The text of line spans (1-based, inclusive) of `data`, as chunks have them."""
+    lines = data.split(b"\n")
+    return [b"\n".join(lines[s - 1 : e]).decode("utf-8", "replace") for s, e in spans]
+
+
+def to_file_index(path: str, record: FileRecord) -> FileIndex:
+    return FileIndex(
+        path=path,
+        language=record.language,
+        definitions=tuple(definition_from_row(path, row) for row in record.definitions),
+        imports=tuple(import_from_row(row) for row in record.imports),
+        references=tuple(
+            Reference(name, tuple(int(n) for n in lines.split(",")))
+            for name, lines in record.references
+        ),
+        chunks=tuple(Chunk(path, *row) for row in record.chunks),
+        line_count=record.line_count,
+        has_errors=record.has_errors,
+    )
+
+
+def definition_from_row(path: str, row: tuple) -> Definition:
+    return Definition(path, *row)
+
+
+def import_from_row(row: tuple, resolved: tuple[str, ...] = ()) -> Import:
+    module, names, line, kind = row[:4]
+    return Import(module, tuple(names.split("\n")) if names else (), line, kind, resolved)
+
+
+def _collect_definition(data: bytes, pattern: int, caps: dict, defs: dict[int, _Def]) -> None:
+    node = kind = None
+    scope = False
+    for key, nodes in caps.items():
+        if key.startswith("definition."):
+            node, kind = nodes[0], key[11:]
+            break
+        if key.startswith("scope."):
+            node, kind, scope = nodes[0], key[6:], True
+            break
+    names = caps.get("name")
+    if node is None or not names:
+        return
+    name_node = names[0]
+    known = defs.get(name_node.start_byte)
+    if known is not None and known.pattern <= pattern:
+        return
+    body = caps.get("body")
+    body_node = body[0] if body else None
+    container = caps.get("container")
+    name = _text(data, name_node.start_byte, name_node.end_byte)
+    owner = _text(data, container[0].start_byte, container[0].end_byte) if container else ""
+    if "::" in name:  # C++ `a::B::f`: the name is `f`, `a::B` its owner
+        prefix, _, name = name.rpartition("::")
+        owner = f"{owner}::{prefix}" if owner else prefix
+    start_row = node.start_point[0]
+    end_row, end_column = node.end_point
+    defs[name_node.start_byte] = _Def(
+        pattern=pattern,
+        query_kind=kind,
+        kind=kind,
+        scope=scope,
+        name_start=name_node.start_byte,
+        name=name,
+        start=node.start_byte,
+        end=node.end_byte,
+        start_line=start_row + 1,
+        # a node that ends with its line break (a `#define`) ends on the line before
+        end_line=end_row + 1 if end_column or end_row == start_row else end_row,
+        body_start=body_node.start_byte if body_node is not None else None,
+        body_end=body_node.end_byte if body_node is not None else None,
+        explicit_container=owner.replace("::", "."),
+    )
+
+
+def _collect_import(data: bytes, caps: dict, imports: dict[tuple[int, str], list]) -> None:
+    statement = None
+    kind = ""
+    for key, nodes in caps.items():
+        if key == "import" or key.startswith("import."):
+            statement, kind = nodes[0], key[7:]
+            break
+    modules = caps.get("module")
+    if statement is None or not modules:
+        return
+    module_node = modules[0]
+    module = _strip_delimiters(_text(data, module_node.start_byte, module_node.end_byte)).strip()
+    if not module:
+        return
+    entry = imports.get((statement.start_byte, module))
+    if entry is None:
+        entry = imports[(statement.start_byte, module)] = [
+            statement.start_point[0] + 1,
+            kind,
+            [],
+            statement.end_byte,
+        ]
+    for name_node in caps.get("name", ()):
+        name = _text(data, name_node.start_byte, name_node.end_byte).strip()
+        entry[2].append("*" if "*" in name else name)
+
+
+def _nest(ordered: list[_Def]) -> list[_Def]:
+    """Give each definition its enclosing container and qualified name (sorted input)."""
+    stack: list[int] = []  # indices of open containers, innermost last
+    for index, d in enumerate(ordered):
+        while stack and ordered[stack[-1]].end <= d.start:
+            stack.pop()
+        # a container that does not enclose d (overlap without nesting) is not its parent
+        while stack and ordered[stack[-1]].end < d.end:
+            stack.pop()
+        # nor is one with the very same span (`const a = () => 1, b = () => 2`: siblings)
+        parent_index = next(
+            (i for i in reversed(stack) if ordered[i].start != d.start or ordered[i].end != d.end),
+            -1,
+        )
+        parent = ordered[parent_index] if parent_index >= 0 else None
+        d.parent = parent_index
+        prefix = parent.qualified + "." if parent is not None else ""
+        if d.explicit_container:
+            prefix += d.explicit_container + "."
+        d.qualified = prefix + d.name
+        d.kind = d.query_kind
+        if d.kind == "function" and parent is not None and parent.kind in CLASS_KINDS:
+            d.kind = "method"
+        elif d.kind == "variable" and _UPPER_NAME.fullmatch(d.name):
+            d.kind = "constant"
+        if d.kind in CONTAINER_KINDS and d.end > d.start:
+            stack.append(index)
+    return ordered
+
+
+def _signature(data: bytes, d: _Def) -> str:
+    if d.body_start is not None and d.body_start > d.start:
+        end = d.body_start
+    else:
+        newline = data.find(b"\n", d.start, d.end)
+        end = newline if newline >= 0 else d.end
+    return _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()[
+        :SIGNATURE_MAX_CHARS
+    ]
+
+
+def _references(pairs: list[tuple[bytes, int]]) -> list[tuple[str, str]]:
+    by_name: dict[bytes, list[int]] = {}
+    for name, row in set(pairs):  # one per (name, line)
+        lines = by_name.get(name)
+        if lines is None:
+            by_name[name] = [row + 1]
+        else:
+            lines.append(row + 1)
+    return [
+        (name.decode("utf-8", "replace"), ",".join(map(str, sorted(lines))))
+        for name, lines in sorted(by_name.items())
+    ]
+
+
+# -- chunks -------------------------------------------------------------------------------
+
+
+def _chunks(data: bytes, ordered: list[_Def], line_count: int, with_text: bool) -> list[tuple]:
+    if not data.strip():
+        return []
+    lines = data.split(b"\n")
+    out: list[tuple] = []
+
+    def text(start: int, end: int) -> str:
+        if not with_text:
+            return ""
+        return b"\n".join(lines[start - 1 : end]).decode("utf-8", "replace")
+
+    def add_code(start: int, end: int) -> None:
+        # trim blank edges, then windows of CODE_WINDOW_LINES
+        while start <= end and not lines[start - 1].strip():
+            start += 1
+        while end >= start and not lines[end - 1].strip():
+            end -= 1
+        for s in range(start, end + 1, CODE_WINDOW_LINES):
+            e = min(end, s + CODE_WINDOW_LINES - 1)
+            out.append((s, e, "code", "", text(s, e)))
+
+    def add_definition(start: int, end: int, name: str) -> None:
+        for s in range(start, end + 1, CHUNK_MAX_LINES):
+            e = min(end, s + CHUNK_MAX_LINES - 1)
+            out.append((s, e, "definition", name, text(s, e)))
+
+    def attached_start(start: int, floor: int) -> int:
+        """Move a definition's first line up over the comments/decorators right above it."""
+        while start - 1 > floor and lines[start - 2].lstrip().startswith(_ATTACHED_PREFIXES):
+            start -= 1
+        return start
+
+    # Units: top-level definitions, merged where their lines overlap. Variables and constants
+    # stay with the surrounding top-level code: one chunk per `X = 1` would only be noise.
+    units: list[list] = []  # [start_line, end_line, index of the first def]
+    for index, d in enumerate(ordered):
+        if d.parent >= 0 or d.kind in _CODE_KINDS:
+            continue
+        if units and d.start_line <= units[-1][1]:
+            units[-1][1] = max(units[-1][1], d.end_line)
+        else:
+            units.append([d.start_line, d.end_line, index])
+
+    members: dict[int, list[int]] = {}
+    for index, d in enumerate(ordered):
+        if d.parent >= 0:
+            members.setdefault(d.parent, []).append(index)
+
+    previous_end = 0
+    for unit_start, unit_end, first in units:
+        start = attached_start(unit_start, previous_end)
+        add_code(previous_end + 1, start - 1)
+        primary = ordered[first]
+        children = members.get(first, ())
+        if unit_end - start + 1 <= CHUNK_MAX_LINES or not children:
+            add_definition(start, unit_end, primary.qualified)
+        else:
+            # a long class (impl, namespace, ...): its header, then one chunk per member, each
+            # taking the lines since the previous one (decorators, comments, attributes)
+            cursor = start
+            for child_index in children:
+                child = ordered[child_index]
+                if child.start_line < cursor:
+                    continue  # on a line already covered
+                child_start = attached_start(child.start_line, cursor - 1)
+                if child_start > cursor and cursor == start:
+                    add_definition(cursor, child_start - 1, primary.qualified)
+                    cursor = child_start
+                end = max(child.end_line, cursor)
+                if unit_end - end <= 3:
+                    end = unit_end  # the closing lines join the last member
+                add_definition(cursor, min(end, unit_end), child.qualified)
+                cursor = end + 1
+                if cursor > unit_end:
+                    break
+            if cursor <= unit_end:
+                add_definition(cursor, unit_end, primary.qualified)
+        previous_end = unit_end
+    add_code(previous_end + 1, line_count)
+    return out

@@ -1,0 +1,552 @@
+"""The workspace indexer: keeps the SQLite index in step with the files on disk.
+
+    indexer = Indexer(root, settings.resolved_cache_dir, exclude=["vendor/"])
+    indexer.closure("app/main.py", depth=2)   # an open file and what it imports, first
+    stats = indexer.refresh()                 # then everything (a worker thread)
+    indexer.definitions_named("Circle")
+
+`refresh()` lists the workspace (git or a walk, honouring .gitignore and the excludes),
+stats every source file and compares with the index: same size and mtime -> nothing to do;
+otherwise the file is read and hashed, and parsed only if its content changed. Many files
+are parsed in a process pool (all cores; forkserver, so it is safe in a threaded server),
+a few in-process. The parent writes SQLite in batches, one transaction each, then resolves
+imports to workspace files.
+
+Processes: like every `multiprocessing` user, the program's main module must be safe to
+import (`if __name__ == "__main__":`), because the pool's server process imports it once.
+
+Threading: queries may run on any thread at any time, also while another thread indexes
+(each thread gets its own SQLite connection; WAL lets readers read during a write).
+Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`) are serialised by
+a lock: a second caller waits for the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import posixpath
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from radix_ls.index import worker
+from radix_ls.index.extract import import_from_row
+from radix_ls.index.ignore import WorkspaceIgnore, walk
+from radix_ls.index.model import (
+    Chunk,
+    Definition,
+    FileIndex,
+    Import,
+    IndexProgress,
+    IndexStats,
+    IndexSummary,
+)
+from radix_ls.index.resolve import PathSet, Resolver
+from radix_ls.index.scan import CONTENT_REASONS, Candidate, candidate, scan
+from radix_ls.index.store import IndexStore, index_path
+
+log = logging.getLogger("radix_ls.index")
+
+# Below this many files to read, work in-process: starting workers costs more.
+POOL_MIN_FILES = 48
+_BATCH_FILES = 24  # files per task sent to a worker
+_WRITE_FILES = 400  # files per SQLite transaction
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # forkserver: children fork from a clean single-threaded server process, never from the
+    # (threaded) language server; spawn where there is no fork. The server process imports
+    # the worker module once, so each child starts with it loaded.
+    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", "radix_ls.index.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class Indexer:
+    """The index of one workspace (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: Path,
+        cache_dir: Path,
+        *,
+        max_file_bytes: int = 1_000_000,
+        exclude: Sequence[str] = (),
+        progress: Callable[[IndexProgress], None] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.cache_dir = Path(cache_dir).expanduser()
+        self.max_file_bytes = max_file_bytes
+        self.workers = workers if workers is not None else default_workers()
+        self._progress = progress
+        excludes = list(exclude)
+        cache = self.cache_dir.resolve()
+        if cache.is_relative_to(self.root) and cache != self.root:
+            excludes.append("/" + cache.relative_to(self.root).as_posix() + "/")
+        self.ignore = WorkspaceIgnore(self.root, excludes)
+        self.store = IndexStore(index_path(self.cache_dir, self.root), root=self.root)
+        self._lock = threading.RLock()
+        self._scanned: dict[str, Candidate] | None = None  # the last scan, for resolution
+        self._resolver: Resolver | None = None
+        # skipped for their content (binary, generated): not targets of imports
+        self._content_skipped: set[str] = set()
+
+    # -- indexing -----------------------------------------------------------------------------
+
+    def refresh(self) -> IndexStats:
+        """Bring the whole index up to date with the workspace."""
+        with self._lock:
+            started = time.perf_counter()
+            cold = self.store.is_empty()
+            # a cold index will need the pool: start it now, while the workspace is listed
+            pool = self._start_pool(background=True) if cold and self.workers > 1 else None
+            try:
+                self._report("scan", 0, 1)
+                found, method = scan(self.root, self.ignore, self.max_file_bytes)
+                self._set_scan(found)
+                log.debug(
+                    "listed %d source files (%s) in %.3f s",
+                    len(found),
+                    method,
+                    time.perf_counter() - started,
+                )
+                self._report("scan", 1, 1)
+                states = self.store.file_states()
+                removed = [p for p in states if p not in found]
+                stats = self._update(list(found.values()), states, removed, pool=pool, bulk=cold)
+            finally:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+            return self._finish(stats, started)
+
+    def index_files(self, paths: Iterable[str]) -> IndexStats:
+        """Bring just these files up to date (created, changed or deleted ones alike).
+
+        Paths are workspace-relative (or absolute inside the workspace). Ignored files and
+        files in no indexed language are left out; files that no longer exist are dropped.
+        """
+        with self._lock:
+            started = time.perf_counter()
+            scanned = self._scan_cache()
+            current: list[Candidate] = []
+            removed: list[str] = []
+            changed_set = False
+            for path in self._expand(paths, scanned):
+                found = None
+                if not self.ignore.is_ignored(path):
+                    found = candidate(self.root, path, self.max_file_bytes)
+                if found is None:
+                    removed.append(path)
+                    changed_set |= scanned.pop(path, None) is not None
+                else:
+                    changed_set |= path not in scanned
+                    scanned[path] = found
+                    current.append(found)
+            if changed_set:
+                self._set_scan(scanned)
+            states = {}
+            for c in current:
+                state = self.store.file_state(c.path)
+                if state is not None:
+                    states[c.path] = state
+            removed = [p for p in removed if self.store.file_state(p) is not None]
+            stats = self._update(current, states, removed)
+            return self._finish(stats, started)
+
+    def _expand(self, paths: Iterable[str], scanned: dict[str, Candidate]) -> list[str]:
+        """Workspace-relative paths, directories replaced by the files in and under them
+        (those on disk now and those the index knew)."""
+        out: dict[str, None] = {}
+        known: list[str] | None = None
+        for raw in paths:
+            path = self.relative(raw)
+            if path is None:
+                continue
+            full = self.root / path
+            if full.is_dir() and not full.is_symlink():
+                out.update(dict.fromkeys(walk(self.root, self.ignore, start=path)))
+            elif full.exists() or full.is_symlink():
+                out[path] = None
+                continue
+            # a directory (or a file) that is gone or was just listed: what the index knew
+            if known is None:
+                known = sorted(set(scanned) | set(self.store.file_states()))
+            prefix = path + "/"
+            out.update(dict.fromkeys(p for p in known if p.startswith(prefix)))
+            if not full.exists():
+                out[path] = None
+        return list(out)
+
+    def remove_files(self, paths: Iterable[str]) -> int:
+        """Drop files from the index (e.g. deleted on disk); returns how many were indexed."""
+        return self.index_files(paths).removed
+
+    def closure(self, path: str, depth: int = 2) -> list[str]:
+        """Index `path`, the files it imports, the files those import... `depth` levels deep.
+
+        This is the fast path for a file opened in a cold workspace: cross-file context for it
+        exists after this returns, long before a full `refresh()` would finish. Returns the
+        workspace files of the closure (including `path`), in breadth-first order.
+        """
+        start = self.relative(path)
+        if start is None:
+            return []
+        with self._lock:
+            order = [start]
+            seen = {start}
+            frontier = [start]
+            for level in range(depth + 1):
+                self.index_files(frontier)
+                if level == depth:
+                    break
+                following: list[str] = []
+                for source in frontier:
+                    for imp in self.store.imports_of(source):
+                        for target in imp.resolved:
+                            if target not in seen:
+                                seen.add(target)
+                                following.append(target)
+                if not following:
+                    break
+                order += following
+                frontier = following
+            return [p for p in order if self.store.file_state(p) is not None]
+
+    def _update(
+        self,
+        found: Sequence[Candidate],
+        states: dict,
+        removed: Sequence[str],
+        *,
+        pool: ProcessPoolExecutor | None = None,
+        bulk: bool = False,
+    ) -> IndexStats:
+        skipped: Counter[str] = Counter()
+        tasks: list[worker.Task] = []
+        entries: list[tuple] = []  # name/stat-based skips, written without reading
+        unchanged = 0
+        next_id = self.store.next_file_id()
+        added: list[str] = []
+        sizes: dict[str, int] = {}
+        for c in found:
+            state = states.get(c.path)
+            if state is None:
+                fid = next_id
+                next_id += 1
+                added.append(c.path)
+            else:
+                fid = state.id
+            same_stat = state is not None and state.size == c.size and state.mtime_ns == c.mtime_ns
+            if c.skip is not None:
+                skipped[c.skip] += 1
+                if not (same_stat and state.skip_reason == c.skip):
+                    log.info("skipping %s: %s", c.path, c.skip)
+                    entries.append(
+                        ("skipped", fid, c.path, c.size, c.mtime_ns, None, c.language, c.skip)
+                    )
+                continue
+            if same_stat and (state.skip_reason is None or state.skip_reason in CONTENT_REASONS):
+                unchanged += 1
+                if state.skip_reason is not None:
+                    skipped[state.skip_reason] += 1
+                    self._content_skipped.add(c.path)
+                continue
+            known = state.sha1 if state is not None and state.skip_reason is None else None
+            tasks.append((fid, c.path, str(self.root / c.path), c.language, known))
+            sizes[c.path] = c.size
+        if removed:
+            self.store.remove(removed)
+            for path in removed:
+                log.debug("dropped %s from the index", path)
+
+        parsed = 0
+        newly_skipped: list[str] = []
+        reindexed: list[int] = []
+        missing: list[str] = []
+        pending = entries
+        done = 0
+        self._report("parse", 0, len(tasks))
+        parse_started = time.perf_counter()
+        tasks.sort(key=lambda t: -sizes[t[1]])  # so that batches (strided) balance out
+        with self.store.bulk_load() if bulk and tasks else contextlib.nullcontext():
+            for results in self._run(tasks, pool):
+                for entry in results:
+                    status = entry[0]
+                    if status == "indexed":
+                        parsed += 1
+                        reindexed.append(entry[1])
+                        if entry[2] in self._content_skipped:
+                            self._content_skipped.discard(entry[2])
+                            self._resolver = None
+                        entry = self._with_resolved(entry)
+                    elif status == "unchanged":
+                        unchanged += 1
+                    elif status == "skipped":
+                        skipped[entry[7]] += 1
+                        log.info("skipping %s: %s", entry[2], entry[7])
+                        if entry[2] not in self._content_skipped:
+                            # not a file imports resolve to; those resolved to it already
+                            # are fixed below
+                            self._content_skipped.add(entry[2])
+                            newly_skipped.append(entry[2])
+                            self._resolver = None
+                    elif status == "missing":
+                        missing.append(entry[2])
+                        continue
+                    pending.append(entry)
+                done += len(results)
+                if len(pending) >= _WRITE_FILES:
+                    self.store.write_batch(pending)
+                    pending = []
+                self._report("parse", done, len(tasks))
+            if pending:
+                self.store.write_batch(pending)
+        if missing:
+            self.store.remove(missing)
+            removed = [*removed, *missing]
+            scanned = self._scan_cache()
+            for path in missing:
+                scanned.pop(path, None)
+            self._set_scan(scanned)
+        log.debug(
+            "read %d files, parsed %d in %.3f s",
+            len(tasks),
+            parsed,
+            time.perf_counter() - parse_started,
+        )
+        resolve_started = time.perf_counter()
+        stale = self.store.files_importing(newly_skipped) if newly_skipped else []
+        self._resolve(reindexed, added=added, removed=removed, also=stale)
+        log.debug("resolved imports in %.3f s", time.perf_counter() - resolve_started)
+        return IndexStats(
+            files_seen=len(found),
+            parsed=parsed,
+            unchanged=unchanged,
+            removed=len(removed),
+            skipped=dict(skipped),
+        )
+
+    def _start_pool(self, *, background: bool = False) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_pool_context(), initializer=worker.init_worker
+        )
+
+        def start() -> None:
+            for _ in range(self.workers):  # start the processes now, not at the first task
+                pool.submit(worker.ready)
+
+        if background:  # starting the server process blocks for a while: not on our time
+            threading.Thread(target=start, name="radix-ls-pool-start", daemon=True).start()
+        else:
+            start()
+        return pool
+
+    def _run(
+        self, tasks: list[worker.Task], pool: ProcessPoolExecutor | None
+    ) -> Iterator[list[tuple]]:
+        """Results of `tasks`, batch by batch: in a process pool when there are many."""
+        if len(tasks) < POOL_MIN_FILES or self.workers <= 1:
+            for start in range(0, len(tasks), _BATCH_FILES):
+                yield worker.process_batch(tasks[start : start + _BATCH_FILES], self.max_file_bytes)
+            return
+        own = pool is None
+        if pool is None:
+            pool = self._start_pool()
+        try:
+            n = _n_batches(len(tasks))
+            futures = [
+                pool.submit(worker.process_batch, tasks[i::n], self.max_file_bytes)
+                for i in range(n)
+            ]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _with_resolved(self, entry: tuple) -> tuple:
+        """An "indexed" entry with each import row's resolved targets appended."""
+        resolver = self._resolver_now()
+        path, language = entry[2], entry[6]
+        rows = [
+            (*row, "\n".join(resolver.resolve(path, language, import_from_row(row[1:]))))
+            for row in entry[10]
+        ]
+        return (*entry[:10], rows, *entry[11:])
+
+    def _resolve(
+        self,
+        file_ids: Sequence[int],
+        *,
+        added: Sequence[str],
+        removed: Sequence[str],
+        also: Sequence[int] = (),
+    ) -> None:
+        """Resolve again the imports of files not re-indexed now whose targets may have moved.
+
+        Re-indexed files (`file_ids`) had their imports resolved as they were written. When
+        files appear or disappear, imports anywhere may now resolve differently (cheap next
+        to parsing: a few set lookups per import); `also` are files with imports known to
+        need it (their targets turned out to be skipped).
+        """
+        if added or removed:
+            fresh = set(file_ids).difference(also)
+            rows = [r for r in self.store.imports_to_resolve(None) if r[1] not in fresh]
+        elif also:
+            rows = self.store.imports_to_resolve(also)
+        else:
+            return
+        if not rows:
+            return
+        self._report("resolve", 0, len(rows))
+        resolver = self._resolver_now()
+        resolved = []
+        for import_id, fid, path, language, module, names, line, kind in rows:
+            imp = import_from_row((module, names, line, kind))
+            resolved.append((import_id, fid, resolver.resolve(path, language, imp)))
+        self.store.write_resolution(resolved, sorted({row[1] for row in rows}))
+        self._report("resolve", len(rows), len(rows))
+
+    def _finish(self, stats: IndexStats, started: float) -> IndexStats:
+        return IndexStats(
+            files_seen=stats.files_seen,
+            parsed=stats.parsed,
+            unchanged=stats.unchanged,
+            removed=stats.removed,
+            skipped=stats.skipped,
+            definitions=self.store.definition_count(),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self._progress is not None:
+            try:
+                self._progress(IndexProgress(phase, done, total))
+            except Exception:  # a broken progress callback must not break indexing
+                log.exception("index progress callback failed")
+
+    # -- the file set used for resolution ----------------------------------------------------
+
+    def _scan_cache(self) -> dict[str, Candidate]:
+        if self._scanned is None:
+            found, _ = scan(self.root, self.ignore, self.max_file_bytes)
+            self._set_scan(found)
+        assert self._scanned is not None
+        return self._scanned
+
+    def _set_scan(self, found: dict[str, Candidate]) -> None:
+        self._scanned = found
+        self._resolver = None
+
+    def _resolver_now(self) -> Resolver:
+        if self._resolver is None:
+            skipped = self._content_skipped
+            files = [
+                p for p, c in self._scan_cache().items() if c.skip is None and p not in skipped
+            ]
+            self._resolver = Resolver(self.root, PathSet(files))
+        return self._resolver
+
+    def resolve(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
+        """Resolve one import as the index would (e.g. for an unsaved, open document)."""
+        with self._lock:
+            resolver = self._resolver_now()
+        return resolver.resolve(path, language, imp)
+
+    def invalidate_ignore_rules(self) -> None:
+        """A .gitignore changed: forget cached rules (the next refresh() applies them)."""
+        self.ignore.invalidate()
+
+    # -- queries (any thread) -----------------------------------------------------------------
+
+    def relative(self, path: str | os.PathLike[str]) -> str | None:
+        """A workspace-relative POSIX path, or None for paths outside the workspace."""
+        raw = os.fspath(path)
+        if os.path.isabs(raw):
+            try:
+                rel = Path(raw).relative_to(self.root).as_posix()
+            except ValueError:
+                try:
+                    rel = Path(raw).resolve().relative_to(self.root).as_posix()
+                except (ValueError, OSError):
+                    return None
+        else:
+            rel = posixpath.normpath(raw.replace(os.sep, "/"))
+        if rel in ("", ".") or rel == ".." or rel.startswith("../"):
+            return None
+        return rel
+
+    def definitions_named(self, name: str) -> list[Definition]:
+        """Definitions with this simple name anywhere in the workspace (path, then position)."""
+        return self.store.definitions_named(name)
+
+    def definitions_qualified(self, qualified_name: str) -> list[Definition]:
+        """Definitions with this qualified name (`Class.method`)."""
+        return self.store.definitions_qualified(qualified_name)
+
+    def definitions_in(self, path: str) -> list[Definition]:
+        rel = self.relative(path)
+        return self.store.definitions_in(rel) if rel else []
+
+    def imports_of(self, path: str) -> list[Import]:
+        """The file's imports, each with the workspace files it resolves to."""
+        rel = self.relative(path)
+        return self.store.imports_of(rel) if rel else []
+
+    def importers_of(self, path: str) -> list[str]:
+        """Files whose imports resolve to `path`."""
+        rel = self.relative(path)
+        return self.store.importers_of(rel) if rel else []
+
+    def references_to(self, name: str) -> list[tuple[str, tuple[int, ...]]]:
+        """(path, lines) of the files that use identifier `name`."""
+        return self.store.references_to(name)
+
+    def file_index(self, path: str) -> FileIndex | None:
+        rel = self.relative(path)
+        return self.store.file_index(rel) if rel else None
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk in the index (streamed), e.g. to build a BM25 index."""
+        return self.store.chunks()
+
+    def files(self) -> dict[str, str]:
+        """Indexed files: path -> language."""
+        return self.store.indexed_files()
+
+    def skipped(self) -> dict[str, str]:
+        """Skipped files: path -> reason."""
+        return self.store.skipped_files()
+
+    def stats(self) -> IndexSummary:
+        return self.store.summary()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _n_batches(n_tasks: int) -> int:
+    return max(1, -(-n_tasks // _BATCH_FILES))

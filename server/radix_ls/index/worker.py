@@ -1,0 +1,79 @@
+"""Reading, hashing and extracting files: the work a process-pool worker does.
+
+Also used in-process for small batches (an open file's import closure, watcher events),
+where starting processes would cost more than the work. Results are `store.WriteEntry`
+tuples: plain tuples pickle quickly, and the parent feeds them to SQLite as they are.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+
+from radix_ls.index.extract import extract_record
+from radix_ls.index.scan import SKIP_TOO_LARGE, SKIP_UNREADABLE, content_skip_reason
+
+# (file id, relative path, absolute path, language, sha1 already indexed or None)
+Task = tuple[int, str, str, str, str | None]
+
+
+def init_worker() -> None:
+    # Extraction allocates many short-lived containers and no reference cycles: the cyclic
+    # GC would only walk them over and over.
+    gc.disable()
+
+
+def ready() -> None:
+    """A no-op task: submitting it makes the pool start a process."""
+
+
+def process_batch(tasks: list[Task], max_file_bytes: int) -> list[tuple]:
+    return [process(task, max_file_bytes) for task in tasks]
+
+
+def process(task: Task, max_file_bytes: int) -> tuple:
+    """One file -> an "indexed", "skipped" or "unchanged" `WriteEntry`, or ("missing", id, path)."""
+    fid, path, full, language, known_sha1 = task
+    try:
+        with open(full, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if st.st_size > max_file_bytes:
+                return (
+                    "skipped",
+                    fid,
+                    path,
+                    st.st_size,
+                    st.st_mtime_ns,
+                    None,
+                    language,
+                    SKIP_TOO_LARGE,
+                )
+            data = handle.read()
+    except FileNotFoundError:
+        return ("missing", fid, path)
+    except OSError:
+        return ("skipped", fid, path, 0, 0, None, language, SKIP_UNREADABLE)
+    size, mtime = st.st_size, st.st_mtime_ns
+    sha1 = hashlib.sha1(data).hexdigest()
+    reason = content_skip_reason(data)
+    if reason is not None:
+        return ("skipped", fid, path, size, mtime, sha1, language, reason)
+    if sha1 == known_sha1:
+        return ("unchanged", fid, path, size, mtime)
+    record = extract_record(data, language, chunk_text=False)
+    return (
+        "indexed",
+        fid,
+        path,
+        size,
+        mtime,
+        sha1,
+        language,
+        record.line_count,
+        int(record.has_errors),
+        [(fid, *row) for row in record.definitions],
+        [(fid, *row) for row in record.imports],
+        [(fid, *row) for row in record.references],
+        [(fid, *row[:4]) for row in record.chunks],
+    )

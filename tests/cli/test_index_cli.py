@@ -1,0 +1,53 @@
+"""`radix-ls index` and `radix-ls context` on a small project."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.test_complete import run
+from tests.lsp.test_index import MAIN, _project
+
+
+def test_index_reports_files_and_refreshes_only_changes(tmp_path):
+    _project(tmp_path / "w")
+    (tmp_path / "w" / "blob.py").write_bytes(b"\0\1\2 not text")
+    first = run("index", str(tmp_path / "w"), "--json")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["files"] == 3
+    assert report["parsed"] == 3
+    assert report["definitions"] >= 5
+    assert report["skipped_files"] == {"blob.py": "binary"}
+    (tmp_path / "w" / "pkg" / "util.py").write_text("def changed():\n    return 1\n")
+    second = json.loads(run("index", str(tmp_path / "w"), "--json").stdout)
+    assert (second["parsed"], second["files"]) == (1, 3)  # only the changed file re-parsed
+    text = run("index", str(tmp_path / "w"))
+    assert "indexed 3 files (3 python)" in text.stdout
+    assert "binary: 1 (e.g. blob.py)" in text.stdout
+
+
+def test_context_shows_segments_and_the_prompt(tmp_path, tiny_model):
+    _project(tmp_path)
+    line = MAIN.split("\n").index("        seconds = ") + 1
+    out = run(
+        "context", str(tmp_path), "--file", "pkg/jobs.py", "--line", str(line), "--col", "19",
+        "--model", str(tiny_model), "--budget", "1024",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "definition" in out.stdout and "pkg/util.py:4-7" in out.stdout
+    assert "def parse_duration(text: str) -> float:" in out.stdout
+    as_json = run(
+        "context", str(tmp_path), "--file", "pkg/jobs.py", "--line", str(line), "--col", "19",
+        "--model", str(tiny_model), "--json",
+    )  # fmt: skip
+    report = json.loads(as_json.stdout)
+    kinds = [s["kind"] for s in report["segments"]]
+    assert kinds == ["definition", "file-prefix", "file-suffix"]
+    assert report["tokens"] > sum(s["tokens"] for s in report["segments"]) * 0.9
+
+
+def test_context_errors(tmp_path, tiny_model):
+    out = run("context", str(tmp_path / "nope"), "--file", "a.py", "--line", "1", "--col", "1")
+    assert out.returncode == 2 and "not a directory" in out.stderr
+    out = run("context", str(tmp_path), "--file", "a.py", "--line", "1", "--col", "1")
+    assert out.returncode == 2 and "no such file" in out.stderr

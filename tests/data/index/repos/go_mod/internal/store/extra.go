@@ -1,0 +1,3 @@
+package store
+
+func (s *Store) Add(it Item) { s.items = append(s.items, it) }

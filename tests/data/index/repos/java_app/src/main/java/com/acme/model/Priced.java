@@ -1,0 +1,7 @@
+package com.acme.model;
+
+public interface Priced {
+    double price();
+}
+
+record Money(long cents, String currency) {}

@@ -1,0 +1,10 @@
+package com.acme.model;
+
+public enum Status {
+    OPEN,
+    CLOSED;
+
+    public boolean done() {
+        return this == CLOSED;
+    }
+}

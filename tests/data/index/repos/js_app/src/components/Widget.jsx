@@ -1,0 +1,3 @@
+export default function Widget({ label }) {
+  return <span>{label}</span>;
+}

@@ -1,0 +1,3 @@
+pub fn clamp(x: usize, lo: usize, hi: usize) -> usize {
+    x.max(lo).min(hi)
+}
