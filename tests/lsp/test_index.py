@@ -56,6 +56,12 @@ async def test_completion_prompt_holds_the_imported_definition(tmp_path, tiny_mo
         assert "files" in ready["index"]["detail"]
         line = MAIN.split("\n").index("        seconds = ")
         context = await _context(client, uri, line, 18)
+        titles = [
+            getattr(v, "title", None)
+            for reports in client.progress_reports.values()
+            for v in reports
+        ]
+        assert "radix-ls: indexing" in titles  # $/progress for the index
     kinds = {(s["kind"], s["path"]) for s in context["segments"]}
     assert ("definition", "pkg/util.py") in kinds
     assert "def parse_duration(text: str) -> float:" in context["prompt"]
