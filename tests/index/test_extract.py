@@ -142,8 +142,9 @@ def test_long_function_is_windowed():
 
 def test_record_round_trip_and_chunk_text_option():
     source = b"def f():\n    return 1\n"
-    record = extract_record(source, "python", chunk_text=False)
-    assert record.chunks == [(1, 2, "definition", "f", "")]
+    record = extract_record(source, "python", chunk_text=False, row_prefix=(7,))
+    assert record.chunks == [(7, 1, 2, "definition", "f")]
+    assert record.definitions[0][:3] == (7, "f", "function")
     full = to_file_index("f.py", extract_record(source, "python"))
     assert full == extract("f.py", source, "python")
 

@@ -175,16 +175,16 @@ def test_process_pool_gives_the_same_index(tmp_path, monkeypatch):
         copy_repo(name, roots)
     monkeypatch.setattr(indexer_module, "POOL_MIN_FILES", 1)
     started = []
-    original = Indexer._start_pool
 
-    def spy(self, **kwargs):
-        started.append(kwargs)
-        return original(self, **kwargs)
+    class Recorded(indexer_module.ProcessPoolExecutor):  # the real pool, counted
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(Indexer, "_start_pool", spy)
+    monkeypatch.setattr(indexer_module, "ProcessPoolExecutor", Recorded)
     with Indexer(roots, tmp_path / "pool-cache", workers=2) as pooled:
         pooled_stats = pooled.refresh()
-        assert started, "the process pool was not used"
+        assert started == [2], "the process pool was not used"
         pooled_files = {p: pooled.file_index(p) for p in pooled.files()}
     with Indexer(roots, tmp_path / "inline-cache", workers=1) as inline:
         inline_stats = inline.refresh()

@@ -11,23 +11,46 @@ Public API (everything in plain data, no tree-sitter or SQLite types):
 - `Watcher(root, callback, ...)`: debounced file-system changes.
 - `language_for_path(path)`: the index language of a file name (None: not indexed).
 
-The data types live in `model.py`; module docstrings explain each piece.
+The data types live in `model.py`; module docstrings explain each piece. The names here are
+imported on first use: pool workers import `radix_ls.index.worker`, and should not pay for
+the watcher, the SQLite store and the rest.
 """
 
-from radix_ls.index.incremental import IncrementalDocument
-from radix_ls.index.indexer import Indexer
-from radix_ls.index.languages import language_for_path
-from radix_ls.index.model import (
-    Chunk,
-    Definition,
-    FileIndex,
-    Import,
-    IndexProgress,
-    IndexStats,
-    IndexSummary,
-    Reference,
-)
-from radix_ls.index.watcher import Watcher
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from radix_ls.index.incremental import IncrementalDocument
+    from radix_ls.index.indexer import Indexer
+    from radix_ls.index.languages import language_for_path
+    from radix_ls.index.model import (
+        Chunk,
+        Definition,
+        FileIndex,
+        Import,
+        IndexProgress,
+        IndexStats,
+        IndexSummary,
+        Reference,
+    )
+    from radix_ls.index.watcher import Watcher
+
+_LAZY = {
+    "Chunk": "model",
+    "Definition": "model",
+    "FileIndex": "model",
+    "Import": "model",
+    "IndexProgress": "model",
+    "IndexStats": "model",
+    "IndexSummary": "model",
+    "Reference": "model",
+    "IncrementalDocument": "incremental",
+    "Indexer": "indexer",
+    "Watcher": "watcher",
+    "language_for_path": "languages",
+}
 
 __all__ = [
     "Chunk",
@@ -43,3 +66,12 @@ __all__ = [
     "Watcher",
     "language_for_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import tree_sitter as ts
 
 from radix_ls.index import languages
-from radix_ls.index.languages import DEFINITIONS, REFERENCES, LoadedLanguage
+from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
 from radix_ls.index.model import (
     CLASS_KINDS,
     CONTAINER_KINDS,
@@ -96,7 +96,7 @@ class FileRecord(NamedTuple):
     definitions: list[tuple]
     imports: list[tuple]  # (module, names joined by "\n", line, kind)
     references: list[tuple]  # (name, lines as "3,17,42")
-    chunks: list[tuple]  # (start_line, end_line, kind, name, text or "")
+    chunks: list[tuple]  # (start_line, end_line, kind, name[, text])
 
 
 def extract(
@@ -119,16 +119,19 @@ def extract_record(
     references: bool = True,
     chunks: bool = True,
     chunk_text: bool = True,
+    row_prefix: tuple = (),
 ) -> FileRecord:
     """Parse `data` (or use `tree`, already parsed from exactly `data`) and extract it.
 
-    `chunk_text=False` leaves the chunks' text empty (the index reads it from the file
-    when asked: storing it would copy the whole workspace into the database).
+    `chunk_text=False` leaves the text out of chunk rows (the index reads it from the file
+    when asked: storing it would copy the whole workspace into the database). `row_prefix`
+    starts every row (the index's file id), so rows go to the database as they are.
     """
     lang = languages.load(language) if isinstance(language, str) else language
     if tree is None:
         tree = lang.parser().parse(data)
     roles = lang.roles
+    first_reference = lang.first_reference
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
     # (statement start, module) -> [line, kind, names, statement end]
@@ -137,14 +140,13 @@ def extract_record(
     add_ref = ref_pairs.append
 
     for pattern, caps in ts.QueryCursor(lang.query).matches(root):
-        role = roles[pattern]
-        if role == REFERENCES:
+        if pattern >= first_reference:  # most matches: the hot path
             if references:
                 for key, nodes in caps.items():
                     if key[0] != "_":
                         for node in nodes:
-                            add_ref((node.text, node.start_point[0]))
-        elif role == DEFINITIONS:
+                            add_ref((node.text, node.start_point.row))
+        elif roles[pattern] == DEFINITIONS:
             _collect_definition(data, pattern, caps, defs)
         else:
             _collect_import(data, caps, imports)
@@ -152,6 +154,7 @@ def extract_record(
     ordered = _nest(sorted(defs.values(), key=lambda d: (d.start, -d.end, d.pattern)))
     definition_rows = [
         (
+            *row_prefix,
             d.name,
             d.kind,
             d.qualified,
@@ -168,7 +171,7 @@ def extract_record(
         if not d.scope
     ]
     import_rows = [
-        (module, "\n".join(dict.fromkeys(names)), line, kind)
+        (*row_prefix, module, "\n".join(dict.fromkeys(names)), line, kind)
         for (_, module), (line, kind, names, _) in sorted(imports.items())
     ]
     line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
@@ -178,8 +181,8 @@ def extract_record(
         has_errors=root.has_error,
         definitions=definition_rows,
         imports=import_rows,
-        references=_references(ref_pairs) if references else [],
-        chunks=_chunks(data, ordered, line_count, chunk_text) if chunks else [],
+        references=_references(ref_pairs, row_prefix) if references else [],
+        chunks=_chunks(data, ordered, line_count, chunk_text, row_prefix) if chunks else [],
     )
 
 
@@ -199,7 +202,9 @@ def to_file_index(path: str, record: FileRecord) -> FileIndex:
             Reference(name, tuple(int(n) for n in lines.split(",")))
             for name, lines in record.references
         ),
-        chunks=tuple(Chunk(path, *row) for row in record.chunks),
+        chunks=tuple(
+            Chunk(path, *row[:4], row[4] if len(row) > 4 else "") for row in record.chunks
+        ),
         line_count=record.line_count,
         has_errors=record.has_errors,
     )
@@ -327,7 +332,7 @@ def _signature(data: bytes, d: _Def) -> str:
     ]
 
 
-def _references(pairs: list[tuple[bytes, int]]) -> list[tuple[str, str]]:
+def _references(pairs: list[tuple[bytes, int]], prefix: tuple) -> list[tuple]:
     by_name: dict[bytes, list[int]] = {}
     for name, row in set(pairs):  # one per (name, line)
         lines = by_name.get(name)
@@ -336,7 +341,7 @@ def _references(pairs: list[tuple[bytes, int]]) -> list[tuple[str, str]]:
         else:
             lines.append(row + 1)
     return [
-        (name.decode("utf-8", "replace"), ",".join(map(str, sorted(lines))))
+        (*prefix, name.decode("utf-8", "replace"), ",".join(map(str, sorted(lines))))
         for name, lines in sorted(by_name.items())
     ]
 
@@ -344,16 +349,19 @@ def _references(pairs: list[tuple[bytes, int]]) -> list[tuple[str, str]]:
 # -- chunks -------------------------------------------------------------------------------
 
 
-def _chunks(data: bytes, ordered: list[_Def], line_count: int, with_text: bool) -> list[tuple]:
+def _chunks(
+    data: bytes, ordered: list[_Def], line_count: int, with_text: bool, prefix: tuple
+) -> list[tuple]:
     if not data.strip():
         return []
     lines = data.split(b"\n")
     out: list[tuple] = []
 
-    def text(start: int, end: int) -> str:
+    def row(start: int, end: int, kind: str, name: str) -> tuple:
         if not with_text:
-            return ""
-        return b"\n".join(lines[start - 1 : end]).decode("utf-8", "replace")
+            return (*prefix, start, end, kind, name)
+        text = b"\n".join(lines[start - 1 : end]).decode("utf-8", "replace")
+        return (*prefix, start, end, kind, name, text)
 
     def add_code(start: int, end: int) -> None:
         # trim blank edges, then windows of CODE_WINDOW_LINES
@@ -363,12 +371,12 @@ def _chunks(data: bytes, ordered: list[_Def], line_count: int, with_text: bool) 
             end -= 1
         for s in range(start, end + 1, CODE_WINDOW_LINES):
             e = min(end, s + CODE_WINDOW_LINES - 1)
-            out.append((s, e, "code", "", text(s, e)))
+            out.append(row(s, e, "code", ""))
 
     def add_definition(start: int, end: int, name: str) -> None:
         for s in range(start, end + 1, CHUNK_MAX_LINES):
             e = min(end, s + CHUNK_MAX_LINES - 1)
-            out.append((s, e, "definition", name, text(s, e)))
+            out.append(row(s, e, "definition", name))
 
     def attached_start(start: int, floor: int) -> int:
         """Move a definition's first line up over the comments/decorators right above it."""

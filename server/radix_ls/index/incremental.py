@@ -1,16 +1,16 @@
 """An open document kept parsed while the user types: incremental parse, incremental outline.
 
 Each edit updates the tree (`tree.edit` + `parser.parse(new, old_tree)`, which reuses every
-unchanged subtree) and the outline (definitions and imports): only the region the edit
-touched is queried again, the rest of the outline is shifted by the edit's byte and line
-deltas. Queries restricted to a byte range return every match that overlaps it, so the
-definitions enclosing an edit come back too; everything that does not overlap the edit or
-the tree's changed ranges kept its text and structure, so shifting it is exact. A keystroke
-in a 2,000-line file costs well under a millisecond this way, where re-running the queries
-over the whole file would cost several.
+unchanged subtree), shifts the outline (definitions and imports) after the edit by its byte
+and line deltas, and forgets what the edit touched. The outline is brought up to date when
+asked (`definitions()`, `imports()`): only the bytes the edits since the last look touched,
+widened to the tree's changed ranges, are queried again, so several keystrokes between two
+looks cost one small query. Everything outside that region kept its text and structure, so
+shifting it is exact; a range-restricted query returns every match whose pattern root
+overlaps the range, so definitions enclosing the edit come back too (matches found wholly
+outside the range are ignored: some patterns reach there, others do not).
 
-`definitions()` and `imports()` build their dataclasses lazily; `file_index()` is a full
-extraction (references and chunks too), for when those are needed.
+`file_index()` is a full extraction (references and chunks too), for when those are needed.
 
 Not thread-safe: one document is edited by one thread (the LSP event loop) at a time.
 """

@@ -8,9 +8,10 @@
 `refresh()` lists the workspace (git or a walk, honouring .gitignore and the excludes),
 stats every source file and compares with the index: same size and mtime -> nothing to do;
 otherwise the file is read and hashed, and parsed only if its content changed. Many files
-are parsed in a process pool (all cores; forkserver, so it is safe in a threaded server),
-a few in-process. The parent writes SQLite in batches, one transaction each, then resolves
-imports to workspace files.
+are parsed in a process pool (all cores; forkserver, so it is safe in a threaded server;
+the calling thread parses too until the workers are up), a few in-process. The parent
+resolves each file's imports to workspace files and writes SQLite in batches, one
+transaction each; an empty index is filled without its secondary indexes, built at the end.
 
 Processes: like every `multiprocessing` user, the program's main module must be safe to
 import (`if __name__ == "__main__":`), because the pool's server process imports it once.
@@ -24,17 +25,20 @@ a lock: a second caller waits for the first.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
 import posixpath
+import queue
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from radix_ls.index import worker
 from radix_ls.index.extract import import_from_row
@@ -55,7 +59,7 @@ from radix_ls.index.store import IndexStore, index_path
 log = logging.getLogger("radix_ls.index")
 
 # Below this many files to read, work in-process: starting workers costs more.
-POOL_MIN_FILES = 48
+POOL_MIN_FILES = 200
 _BATCH_FILES = 24  # files per task sent to a worker
 _WRITE_FILES = 400  # files per SQLite transaction
 
@@ -65,6 +69,31 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic GC while results stream in: they are hundreds of thousands of small tuples
+    that reference counting frees, and collections would only walk them (about a quarter of
+    the parent's time on a cold index). Process-wide, so only around the pool's results."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _start_server() -> None:
+    """Start the forkserver process (if the pool uses one) ahead of the first pool."""
+    if _pool_context().get_start_method() == "forkserver":
+        try:
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+        except (OSError, ValueError) as exc:  # the pool will try again and report
+            log.debug("could not start the forkserver early: %s", exc)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -115,25 +144,23 @@ class Indexer:
         with self._lock:
             started = time.perf_counter()
             cold = self.store.is_empty()
-            # a cold index will need the pool: start it now, while the workspace is listed
-            pool = self._start_pool(background=True) if cold and self.workers > 1 else None
-            try:
-                self._report("scan", 0, 1)
-                found, method = scan(self.root, self.ignore, self.max_file_bytes)
-                self._set_scan(found)
-                log.debug(
-                    "listed %d source files (%s) in %.3f s",
-                    len(found),
-                    method,
-                    time.perf_counter() - started,
-                )
-                self._report("scan", 1, 1)
-                states = self.store.file_states()
-                removed = [p for p in states if p not in found]
-                stats = self._update(list(found.values()), states, removed, pool=pool, bulk=cold)
-            finally:
-                if pool is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
+            if cold and self.workers > 1:
+                # a cold index will likely need the pool: start its server process (the slow
+                # part) now, while the workspace is listed
+                threading.Thread(target=_start_server, name="radix-ls-pool", daemon=True).start()
+            self._report("scan", 0, 1)
+            found, method = scan(self.root, self.ignore, self.max_file_bytes)
+            self._set_scan(found)
+            log.debug(
+                "listed %d source files (%s) in %.3f s",
+                len(found),
+                method,
+                time.perf_counter() - started,
+            )
+            self._report("scan", 1, 1)
+            states = self.store.file_states()
+            removed = [p for p in states if p not in found]
+            stats = self._update(list(found.values()), states, removed, bulk=cold)
             return self._finish(stats, started)
 
     def index_files(self, paths: Iterable[str]) -> IndexStats:
@@ -235,7 +262,6 @@ class Indexer:
         states: dict,
         removed: Sequence[str],
         *,
-        pool: ProcessPoolExecutor | None = None,
         bulk: bool = False,
     ) -> IndexStats:
         skipped: Counter[str] = Counter()
@@ -285,8 +311,12 @@ class Indexer:
         self._report("parse", 0, len(tasks))
         parse_started = time.perf_counter()
         tasks.sort(key=lambda t: -sizes[t[1]])  # so that batches (strided) balance out
-        with self.store.bulk_load() if bulk and tasks else contextlib.nullcontext():
-            for results in self._run(tasks, pool):
+        many = len(tasks) >= POOL_MIN_FILES
+        with (
+            self.store.bulk_load() if bulk and tasks else contextlib.nullcontext(),
+            _gc_paused() if many else contextlib.nullcontext(),
+        ):
+            for results in self._run(tasks):
                 for entry in results:
                     status = entry[0]
                     if status == "indexed":
@@ -333,7 +363,7 @@ class Indexer:
         )
         resolve_started = time.perf_counter()
         stale = self.store.files_importing(newly_skipped) if newly_skipped else []
-        self._resolve(reindexed, added=added, removed=removed, also=stale)
+        self._resolve(reindexed, added=added, removed=removed, also=stale, fresh_store=bulk)
         log.debug("resolved imports in %.3f s", time.perf_counter() - resolve_started)
         return IndexStats(
             files_seen=len(found),
@@ -343,43 +373,76 @@ class Indexer:
             skipped=dict(skipped),
         )
 
-    def _start_pool(self, *, background: bool = False) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_pool_context(), initializer=worker.init_worker
-        )
+    def _run(self, tasks: list[worker.Task]) -> Iterator[list[tuple]]:
+        """Results of `tasks`, batch by batch: in a process pool when there are many.
 
-        def start() -> None:
-            for _ in range(self.workers):  # start the processes now, not at the first task
-                pool.submit(worker.ready)
-
-        if background:  # starting the server process blocks for a while: not on our time
-            threading.Thread(target=start, name="radix-ls-pool-start", daemon=True).start()
-        else:
-            start()
-        return pool
-
-    def _run(
-        self, tasks: list[worker.Task], pool: ProcessPoolExecutor | None
-    ) -> Iterator[list[tuple]]:
-        """Results of `tasks`, batch by batch: in a process pool when there are many."""
+        The pool runs from a feeder thread; until its first result arrives (starting the
+        workers takes a while), this thread works through batches itself.
+        """
         if len(tasks) < POOL_MIN_FILES or self.workers <= 1:
             for start in range(0, len(tasks), _BATCH_FILES):
                 yield worker.process_batch(tasks[start : start + _BATCH_FILES], self.max_file_bytes)
             return
-        own = pool is None
-        if pool is None:
-            pool = self._start_pool()
+        n = _n_batches(len(tasks))
+        batches = deque(tasks[i::n] for i in range(n))  # strided: similar sizes
+        results: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        feeder = threading.Thread(
+            target=self._feed, args=(batches, results), name="radix-ls-index-pool", daemon=True
+        )
+        feeder.start()
         try:
-            n = _n_batches(len(tasks))
-            futures = [
-                pool.submit(worker.process_batch, tasks[i::n], self.max_file_bytes)
-                for i in range(n)
-            ]
-            for future in as_completed(futures):
-                yield future.result()
+            started = False
+            while True:
+                if not started:
+                    try:
+                        item = results.get_nowait()
+                    except queue.Empty:
+                        try:
+                            batch = batches.pop()  # the pool takes from the other end
+                        except IndexError:
+                            item = results.get()
+                        else:
+                            yield worker.process_batch(batch, self.max_file_bytes)
+                            continue
+                    started = True
+                else:
+                    item = results.get()
+                kind, value = item
+                if kind == "done":
+                    break
+                if kind == "error":
+                    raise value
+                yield value
         finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+            batches.clear()  # if we stop early, so does the feeder
+            feeder.join()
+
+    def _feed(self, batches: deque, results: queue.SimpleQueue) -> None:
+        """Run `batches` in a process pool, putting ("result", ...), then ("done", None) or
+        ("error", exception) into `results`."""
+        try:
+            with ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=_pool_context(), initializer=worker.init_worker
+            ) as pool:
+                # a bounded number of batches in flight: results are handed over (and freed)
+                # as they come, instead of all of them waiting in their futures
+                running: set[Future[list[tuple]]] = set()
+                while True:
+                    while len(running) < 2 * self.workers + 2:
+                        try:
+                            batch = batches.popleft()
+                        except IndexError:
+                            break
+                        running.add(pool.submit(worker.process_batch, batch, self.max_file_bytes))
+                    if not running:
+                        break
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        results.put(("result", future.result()))
+                    del done
+            results.put(("done", None))
+        except BaseException as exc:  # handed to the consuming thread, which raises it
+            results.put(("error", exc))
 
     def _with_resolved(self, entry: tuple) -> tuple:
         """An "indexed" entry with each import row's resolved targets appended."""
@@ -398,6 +461,7 @@ class Indexer:
         added: Sequence[str],
         removed: Sequence[str],
         also: Sequence[int] = (),
+        fresh_store: bool = False,
     ) -> None:
         """Resolve again the imports of files not re-indexed now whose targets may have moved.
 
@@ -406,6 +470,8 @@ class Indexer:
         to parsing: a few set lookups per import); `also` are files with imports known to
         need it (their targets turned out to be skipped).
         """
+        if fresh_store and not also:
+            return  # every file in the index was written (and resolved) just now
         if added or removed:
             fresh = set(file_ids).difference(also)
             rows = [r for r in self.store.imports_to_resolve(None) if r[1] not in fresh]

@@ -66,6 +66,10 @@ class LoadedLanguage:
         self.name = spec.name
         self.language = language
         self.query, self.roles = _combine(language, sources)
+        # patterns come in role order: from this index on, all are references
+        self.first_reference = next(
+            (i for i, role in enumerate(self.roles) if role == REFERENCES), len(self.roles)
+        )
         self.outline_query, self.outline_roles = _combine(
             language, tuple(s for s in sources if s[0] != REFERENCES)
         )

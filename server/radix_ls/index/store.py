@@ -158,7 +158,7 @@ class IndexStore:
         )
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough for a cache
         conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA cache_size = -32000")
+        conn.execute("PRAGMA cache_size = -16000")
         return conn
 
     def _conn(self) -> sqlite3.Connection:

@@ -24,10 +24,6 @@ def init_worker() -> None:
     gc.disable()
 
 
-def ready() -> None:
-    """A no-op task: submitting it makes the pool start a process."""
-
-
 def process_batch(tasks: list[Task], max_file_bytes: int) -> list[tuple]:
     return [process(task, max_file_bytes) for task in tasks]
 
@@ -61,7 +57,7 @@ def process(task: Task, max_file_bytes: int) -> tuple:
         return ("skipped", fid, path, size, mtime, sha1, language, reason)
     if sha1 == known_sha1:
         return ("unchanged", fid, path, size, mtime)
-    record = extract_record(data, language, chunk_text=False)
+    record = extract_record(data, language, chunk_text=False, row_prefix=(fid,))
     return (
         "indexed",
         fid,
@@ -72,8 +68,8 @@ def process(task: Task, max_file_bytes: int) -> tuple:
         language,
         record.line_count,
         int(record.has_errors),
-        [(fid, *row) for row in record.definitions],
-        [(fid, *row) for row in record.imports],
-        [(fid, *row) for row in record.references],
-        [(fid, *row[:4]) for row in record.chunks],
+        record.definitions,
+        record.imports,
+        record.references,
+        record.chunks,
     )
