@@ -158,10 +158,23 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _complete(args: argparse.Namespace) -> int:
-    from radix_ls.engine.base import EngineError
-    from radix_ls.engine.factory import load_engine
-    from radix_ls.features.completion import CompletionService
+class CliError(Exception):
+    """Bad input on the command line: printed as `radix-ls: message`, exit status `code`."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    resolved = resolve(_overrides(args))
+    if resolved.errors:
+        raise CliError("; ".join(resolved.errors))
+    return resolved.settings
+
+
+def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
+    """The file as a document snapshot and the offset of a 1-based line and column in it."""
     from radix_ls.workspace.documents import (
         DocumentError,
         DocumentSnapshot,
@@ -170,24 +183,24 @@ def _complete(args: argparse.Namespace) -> int:
     )
     from radix_ls.workspace.files import SourceFileError, read_source
 
-    resolved = resolve(_overrides(args))
-    if resolved.errors:
-        return _fail("; ".join(resolved.errors))
-    settings = resolved.settings
-    path: Path = args.file
     try:
         text = read_source(path)
-        offset = offset_at(text, args.line - 1, args.col - 1)
+        offset = offset_at(text, line - 1, col - 1)
     except (SourceFileError, DocumentError) as exc:
-        return _fail(str(exc))
-    workspace = args.workspace or _workspace_for(path)
-    snapshot = DocumentSnapshot(
-        uri=path.resolve().as_uri(),
-        version=0,
-        language_id=language_for_path(path),
-        text=text,
-        path=path.resolve(),
-    )
+        raise CliError(str(exc)) from None
+    resolved = path.resolve()
+    snapshot = DocumentSnapshot(resolved.as_uri(), 0, language_for_path(path), text, resolved)
+    return snapshot, offset
+
+
+def _complete(args: argparse.Namespace) -> int:
+    from radix_ls.engine.base import EngineError
+    from radix_ls.engine.factory import load_engine
+    from radix_ls.features.completion import CompletionService
+
+    settings = _settings(args)
+    snapshot, offset = _cursor(args.file, args.line, args.col)
+    workspace = args.workspace or _workspace_for(args.file)
 
     def progress(message: str) -> None:
         print(f"radix-ls: {message}", file=sys.stderr, flush=True)
@@ -232,13 +245,9 @@ def _open_index(args: argparse.Namespace, settings: Any) -> Any:
     from radix_ls.index.indexer import Indexer
     from radix_ls.index.model import IndexProgress
 
-    last = [""]
-
     def progress(p: IndexProgress) -> None:
-        # one line per phase and tenth, not one per file
-        step = f"{p.phase} {p.done * 10 // max(p.total, 1)}"
-        if (step != last[0] and sys.stderr.isatty()) or (p.done == p.total and step != last[0]):
-            last[0] = step
+        # one line per phase as it completes: a line per file would flood the terminal
+        if p.total and p.done == p.total:
             print(f"radix-ls: {p.phase} {p.done}/{p.total}", file=sys.stderr, flush=True)
 
     return Indexer(
@@ -253,10 +262,7 @@ def _open_index(args: argparse.Namespace, settings: Any) -> Any:
 def _index(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
-    resolved = resolve(_overrides(args))
-    if resolved.errors:
-        return _fail("; ".join(resolved.errors))
-    indexer = _open_index(args, resolved.settings)
+    indexer = _open_index(args, _settings(args))
     try:
         stats = indexer.refresh()
         summary = indexer.stats()
@@ -299,26 +305,11 @@ def _context(args: argparse.Namespace) -> int:
     from radix_ls.engine.base import EngineError
     from radix_ls.engine.factory import load_tokenizer
     from radix_ls.features.completion import CompletionService
-    from radix_ls.workspace.documents import (
-        DocumentError,
-        DocumentSnapshot,
-        language_for_path,
-        offset_at,
-    )
-    from radix_ls.workspace.files import SourceFileError, read_source
 
-    resolved = resolve(_overrides(args))
-    if resolved.errors:
-        return _fail("; ".join(resolved.errors))
-    settings = resolved.settings
+    settings = _settings(args)
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
-    path = (args.dir / args.file).resolve()
-    try:
-        text = read_source(path)
-        offset = offset_at(text, args.line - 1, args.col - 1)
-    except (SourceFileError, DocumentError) as exc:
-        return _fail(str(exc))
+    snapshot, offset = _cursor(args.dir / args.file, args.line, args.col)
     try:
         engine = asyncio.run(load_tokenizer(settings, lambda m: None))
     except EngineError as exc:
@@ -328,7 +319,6 @@ def _context(args: argparse.Namespace) -> int:
         indexer.refresh()  # the persisted index, brought up to date with the disk first
         repo = RepoContext(indexer)
         service = CompletionService(engine, settings, repo)
-        snapshot = DocumentSnapshot(path.as_uri(), 0, language_for_path(path), text, path)
         plan = service.plan(snapshot, offset, indexer.root)
         total = engine.count_tokens(plan.request.prompt)
     finally:
@@ -350,10 +340,7 @@ def _context(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from radix_ls import doctor
 
-    resolved = resolve(_overrides(args))
-    if resolved.errors:
-        return _fail("; ".join(resolved.errors))
-    info = doctor.report(resolved.settings)
+    info = doctor.report(_settings(args))
     print(json.dumps(info, indent=2) if args.json else doctor.render(info))
     return 0
 
@@ -379,11 +366,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
+    try:
+        return _run(parser, args)
+    except CliError as exc:
+        return _fail(str(exc), exc.code)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "serve":
         code = _serve(args)
         # pygls reads stdin on a worker thread that may still block in readline(); do not let
         # interpreter shutdown wait for it after a clean exit.
-        logs_flush()
+        sys.stderr.flush()
         os._exit(code)
     if args.command == "complete":
         return _complete(args)
@@ -395,7 +389,3 @@ def main(argv: list[str] | None = None) -> int:
         return _context(args)
     parser.print_help()
     return 0
-
-
-def logs_flush() -> None:
-    sys.stderr.flush()
