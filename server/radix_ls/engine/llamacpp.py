@@ -28,18 +28,10 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
+from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.llamacpp")
 _log_callback: Any = None  # kept alive for as long as llama.cpp may call it
-
-_FAMILIES = {"qwen": "qwen", "gemma": "gemma", "llama": "llama", "deepseek": "deepseek"}
-
-
-def _family(architecture: str) -> str:
-    for prefix, family in _FAMILIES.items():
-        if architecture.startswith(prefix):
-            return family
-    return architecture or "unknown"
 
 
 def _decodable(data: bytes) -> str:
@@ -137,7 +129,7 @@ class LlamaCppEngine(Engine):
 
     @property
     def model_family(self) -> str:
-        return _family(self._architecture)
+        return family_of(self._architecture)
 
     @property
     def n_ctx(self) -> int:

@@ -35,6 +35,7 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
+from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.remote")
 
@@ -121,11 +122,7 @@ class RemoteEngine(Engine):
 
     @property
     def model_family(self) -> str:
-        name = self._model.lower()
-        for family in ("qwen", "gemma", "llama", "deepseek"):
-            if family in name:
-                return family
-        return "unknown"
+        return family_of(self._model)
 
     @property
     def active_generations(self) -> int:

@@ -39,6 +39,7 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
+from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.sglang")
 
@@ -168,7 +169,7 @@ class SGLangEngine(Engine):
 
     @property
     def model_family(self) -> str:
-        return "qwen" if "qwen" in self._model.lower() else "unknown"
+        return family_of(self._model)
 
     @property
     def active_generations(self) -> int:

@@ -40,6 +40,15 @@ class PromptParts:
     files: tuple[tuple[str, str], ...] = ()
 
 
+FAMILIES = ("qwen", "gemma", "llama", "deepseek")
+
+
+def family_of(name: str) -> str:
+    """The model family named in a model name, path or GGUF architecture ("unknown" if none)."""
+    lower = name.lower()
+    return next((family for family in FAMILIES if family in lower), "unknown")
+
+
 CURSOR = "<CURSOR>"
 # Qwen3 chat format with thinking disabled: what the model's own chat template renders for
 # `enable_thinking=False` (an empty think block), so non-Coder Qwen3.x models answer at once.
