@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument(
         "--json", action="store_true", help="print completion, prompt and stats as JSON"
     )
+    complete.add_argument(
+        "--no-index", action="store_true", help="current file only: no cross-file context"
+    )
+    _add_index_options(complete)
     _add_model_options(complete)
 
     index = sub.add_parser(
@@ -124,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", help="report GPUs, engines, models and caches, and which engine would run"
     )
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
     _add_model_options(doctor)
     return parser
 
@@ -194,23 +199,35 @@ def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
 
 
 def _complete(args: argparse.Namespace) -> int:
+    from radix_ls.context.repo import RepoContext
     from radix_ls.engine.base import EngineError
     from radix_ls.engine.factory import load_engine
     from radix_ls.features.completion import CompletionService
 
     settings = _settings(args)
     snapshot, offset = _cursor(args.file, args.line, args.col)
-    workspace = args.workspace or _workspace_for(args.file)
+    workspace = (args.workspace or _workspace_for(args.file)).resolve()
 
     def progress(message: str) -> None:
         print(f"radix-ls: {message}", file=sys.stderr, flush=True)
 
     async def run() -> tuple[Any, Any, Any]:
         engine = await load_engine(settings, progress)
+        indexer = None
         try:
-            service = CompletionService(engine, settings)
+            repo = None
+            if settings.index:
+                # the persisted index, brought up to date: the same cross-file context as the
+                # server's (warm runs only re-check what changed)
+                args.dir = workspace
+                indexer = _open_index(args, settings)
+                await asyncio.to_thread(indexer.refresh)
+                repo = RepoContext(indexer)
+            service = CompletionService(engine, settings, repo)
             return engine, service, await service.complete(snapshot, offset, workspace)
         finally:
+            if indexer is not None:
+                indexer.close()
             await engine.close()
 
     try:
