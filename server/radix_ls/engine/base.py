@@ -13,6 +13,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from radix_ls.engine.templates import family_of
+
 _ids = itertools.count(1)
 
 
@@ -111,6 +113,8 @@ class Engine(abc.ABC):
     name: str = ""
     #: stats of the last generation that ended, however it ended (cancelled ones included)
     last_stats: GenerationStats | None = None
+    #: generations running now; each engine counts its own
+    _active: int = 0
 
     @property
     @abc.abstractmethod
@@ -118,9 +122,9 @@ class Engine(abc.ABC):
         """A human-readable name of the loaded model."""
 
     @property
-    @abc.abstractmethod
     def model_family(self) -> str:
         """The model family used to pick a prompt template (e.g. "qwen", "gemma")."""
+        return family_of(self.model_name)
 
     @abc.abstractmethod
     def has_token(self, text: str) -> bool:
@@ -138,9 +142,9 @@ class Engine(abc.ABC):
         """
 
     @property
-    @abc.abstractmethod
     def active_generations(self) -> int:
         """Generations currently running in the backend (0 once all were stopped)."""
+        return self._active
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         parts: list[str] = []

@@ -135,10 +135,6 @@ class LlamaCppEngine(Engine):
     def n_ctx(self) -> int:
         return int(self._llm.n_ctx())
 
-    @property
-    def active_generations(self) -> int:
-        return self._active
-
     def _model(self) -> Any:
         if self._closed:
             raise EngineError("engine is closed")

@@ -35,7 +35,6 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
-from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.remote")
 
@@ -111,22 +110,18 @@ class RemoteEngine(Engine):
             if not models:
                 raise EngineError(f"remote server {self._config.url} lists no models")
             self._model = models[0]
-        # SGLang servers (and the gateway in front of them) answer this; others 404.
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            info = await self._client.get("/get_model_info")
-            self.is_sglang = info.status_code == 200 and "model_path" in info.json()
+        # SGLang servers (and the gateway in front of them) answer these; others 404.
+        # `/model_info` is current, `/get_model_info` its older (deprecated) name.
+        for path in ("/model_info", "/get_model_info"):
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                info = await self._client.get(path)
+                if info.status_code == 200 and "model_path" in info.json():
+                    self.is_sglang = True
+                    break
 
     @property
     def model_name(self) -> str:
         return self._model
-
-    @property
-    def model_family(self) -> str:
-        return family_of(self._model)
-
-    @property
-    def active_generations(self) -> int:
-        return self._active
 
     def has_token(self, text: str) -> bool:
         # No tokenizer here: the template comes from the model family (see templates.py).

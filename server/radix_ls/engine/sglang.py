@@ -39,7 +39,6 @@ from radix_ls.engine.base import (
     GenerationStats,
     StatsClock,
 )
-from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.sglang")
 
@@ -166,14 +165,6 @@ class SGLangEngine(Engine):
     @property
     def model_name(self) -> str:
         return self._model
-
-    @property
-    def model_family(self) -> str:
-        return family_of(self._model)
-
-    @property
-    def active_generations(self) -> int:
-        return self._active
 
     def _tokenizer(self) -> Any:
         if self._closed:
