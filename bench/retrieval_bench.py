@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 indexer.close()
                 continue
             repo = RepoContext(indexer)
-            similar = repo.similar()
+            similar = repo.rebuild_similar()
             baseline = Baseline(root, sorted(indexer.files()))
             hits = {b: [0, 0] for b in args.budgets}
             for case in cases:

@@ -223,6 +223,7 @@ def _complete(args: argparse.Namespace) -> int:
                 indexer = _open_index(args, settings)
                 await asyncio.to_thread(indexer.refresh)
                 repo = RepoContext(indexer)
+                await asyncio.to_thread(repo.rebuild_similar)
             service = CompletionService(engine, settings, repo)
             return engine, service, await service.complete(snapshot, offset, workspace)
         finally:
@@ -335,6 +336,7 @@ def _context(args: argparse.Namespace) -> int:
     try:
         indexer.refresh()  # the persisted index, brought up to date with the disk first
         repo = RepoContext(indexer)
+        repo.rebuild_similar()
         service = CompletionService(engine, settings, repo)
         plan = service.plan(snapshot, offset, indexer.root)
         total = engine.count_tokens(plan.request.prompt)

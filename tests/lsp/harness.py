@@ -86,7 +86,14 @@ async def running_server(
             )
         )
         if wait_ready:
-            await wait_for(client, lambda s: s["state"] in ("ready", "error"))
+            # the engine, and the workspace index where there is one, done loading
+            await wait_for(
+                client,
+                lambda s: (
+                    s["state"] in ("ready", "error")
+                    and s["index"]["state"] in ("ready", "error", "off")
+                ),
+            )
         yield client
     finally:
         server = client._server

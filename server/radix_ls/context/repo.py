@@ -2,7 +2,8 @@
 
 `RepoContext` answers retrieval's questions (`IndexQueries`) from the index, reading file
 contents from the open document when there is one (the editor's text is newer than the disk),
-keeps the BM25 index over the workspace's chunks (rebuilt lazily after the index changes),
+keeps the BM25 index over the workspace's chunks (rebuilt in the background after the index
+changes, never on a request),
 and memoises retrieval per cursor line: while the user types on one line nothing retrieval
 looks at changes, so every keystroke gets the very same snippets (prefix caching).
 """
@@ -54,10 +55,9 @@ class RepoContext:
         return self.indexer.relative(path)
 
     def invalidate(self) -> None:
-        """The index changed (refresh, files on disk, a saved document): recompute lazily."""
+        """The index changed (refresh, files on disk): forget memoised retrievals."""
         with self._lock:
             self._version += 1
-            self._similar = None
             self._memo.clear()
 
     # -- IndexQueries -------------------------------------------------------------------------
@@ -95,11 +95,20 @@ class RepoContext:
 
     # -- retrieval ----------------------------------------------------------------------------
 
-    def similar(self) -> SimilarIndex:
+    def similar(self) -> SimilarIndex | None:
+        """The BM25 index over the workspace's chunks as last built (None before the first
+        build). Never built here: building reads every indexed file, so it runs off the
+        request path, in `rebuild_similar`."""
+        return self._similar
+
+    def rebuild_similar(self) -> SimilarIndex:
+        """Build the BM25 index from the index as it is now (blocking: call it in a worker
+        thread, after indexing). Requests keep using the previous one until it is swapped in."""
+        built = SimilarIndex.build(self.indexer.chunks())
         with self._lock:
-            if self._similar is None:
-                self._similar = SimilarIndex.build(self.indexer.chunks())
-            return self._similar
+            self._similar = built
+            self._memo.clear()
+        return built
 
     def snippets(
         self,

@@ -318,6 +318,7 @@ class RadixServer(LanguageServer):
         if self._index_task is not None and not self._index_task.done():
             self._index_task.cancel()
         self._index_key = self.settings.index_key()
+        self.index_status = EngineStatus("indexing", "starting")
         self._index_task = asyncio.ensure_future(self._run_index())
 
     async def _run_index(self) -> None:
@@ -371,6 +372,7 @@ class RadixServer(LanguageServer):
             repo.invalidate()
             stats = await asyncio.to_thread(indexer.refresh)
             repo.invalidate()
+            await asyncio.to_thread(repo.rebuild_similar)
             summary = indexer.stats()
             self.index_status = EngineStatus(
                 "ready", f"{summary.files} files, {summary.definitions} definitions"
@@ -394,6 +396,7 @@ class RadixServer(LanguageServer):
             # on the watcher's thread: index there, then tell the loop
             indexer.index_files([*changed, *removed])
             loop.call_soon_threadsafe(repo.invalidate)
+            repo.rebuild_similar()
 
         self._watcher = Watcher(
             root, on_files, ignore=indexer.ignore, exclude_dirs=[settings.resolved_cache_dir]
