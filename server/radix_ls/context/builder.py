@@ -8,6 +8,7 @@ that slid with the cursor would change the prompt's first token on every keystro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -131,15 +132,9 @@ def build(
     count: LineTokenCounter,
     path: str,
     repo_name: str,
-    files: tuple[tuple[str, str], ...] = (),
-    file_segments: tuple[Segment, ...] = (),
 ) -> BuiltContext:
-    """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`.
-
-    `context_tokens` is the budget for the current file's windows; `files` (related code from
-    other files, already within its own budget, described by `file_segments`) comes on top,
-    before the current file, so the windows do not depend on what retrieval found.
-    """
+    """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`, with the
+    current file's windows under `context_tokens` (other files come with `with_files`)."""
     if not 0 <= offset <= len(snapshot.text):
         raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
     prefix, suffix, cursor = split_cursor(snapshot.text, offset)
@@ -159,8 +154,7 @@ def build(
         window_prefix = window_prefix[cut:]
 
     segments = [
-        *file_segments,
-        Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix)),
+        Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix))
     ]
     window_suffix = ""
     if suffix_budget > 0 and suffix:
@@ -181,5 +175,20 @@ def build(
                 count.text(window_suffix),
             )
         )
-    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix, files)
+    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix)
     return BuiltContext(template.render(parts), parts, tuple(segments), cursor)
+
+
+def with_files(
+    context: BuiltContext,
+    template: PromptTemplate,
+    files: tuple[tuple[str, str], ...],
+    segments: tuple[Segment, ...],
+) -> BuiltContext:
+    """`context` with other files' code (within its own budget, described by `segments`)
+    placed before the current file. The current file's windows stay as they were, so they do
+    not depend on what retrieval found."""
+    parts = dataclasses.replace(context.parts, files=files)
+    return dataclasses.replace(
+        context, prompt=template.render(parts), parts=parts, segments=segments + context.segments
+    )

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radix_ls.config import Settings
-from radix_ls.context.builder import BuiltContext, CursorText, LineTokenCounter, Segment, build
+from radix_ls.context.builder import (
+    BuiltContext,
+    CursorText,
+    LineTokenCounter,
+    Segment,
+    build,
+    with_files,
+)
 from radix_ls.context.repo import RepoContext
 from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
@@ -73,35 +80,21 @@ class CompletionService:
         s = self.settings
         path = relative_path(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""
-        file_budget = s.context_tokens
-
-        def window(
-            budget: int,
-            files: tuple[tuple[str, str], ...] = (),
-            segments: tuple[Segment, ...] = (),
-        ) -> BuiltContext:
-            return build(
-                snapshot,
-                offset,
-                template=self.template,
-                context_tokens=budget,
-                suffix_tokens=s.suffix_tokens,
-                count=self._counter,
-                path=path,
-                repo_name=repo_name,
-                files=files,
-                file_segments=segments,
-            )
-
         rel = self.repo.relative(snapshot.path) if self.repo and snapshot.path else None
-        if self.repo is None or rel is None or s.repo_context_share <= 0:
-            context = window(file_budget)
-        else:
-            repo_budget = int(s.context_tokens * s.repo_context_share)
-            file_budget -= repo_budget
-            plain = window(file_budget)  # the current file's windows, which files do not move
-            shown = plain.segments[0].start_line, plain.segments[-1].end_line
-            cursor_line = plain.segments[0].end_line
+        repo_budget = int(s.context_tokens * s.repo_context_share) if rel is not None else 0
+        context = build(
+            snapshot,
+            offset,
+            template=self.template,
+            context_tokens=s.context_tokens - repo_budget,
+            suffix_tokens=s.suffix_tokens,
+            count=self._counter,
+            path=path,
+            repo_name=repo_name,
+        )
+        if self.repo is not None and rel is not None and repo_budget:
+            shown = context.segments[0].start_line, context.segments[-1].end_line
+            cursor_line = context.segments[0].end_line
             snippets = self.repo.snippets(
                 rel,
                 snapshot.text,
@@ -114,7 +107,7 @@ class CompletionService:
             segments = tuple(
                 Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens) for x in snippets
             )
-            context = window(file_budget, as_files(snippets), segments)
+            context = with_files(context, self.template, as_files(snippets), segments)
         mode = postprocess.mode_for(context.cursor)
         stop = self.template.stop + (("\n",) if mode == "line" else ())
         request = GenerationRequest(

@@ -136,7 +136,7 @@ class RadixProtocol(LanguageServerProtocol):
 
 
 @dataclass
-class EngineStatus:
+class ServiceStatus:
     state: str = "starting"  # starting | loading | ready | error | stopped
     detail: str = ""
 
@@ -153,7 +153,7 @@ class RadixServer(LanguageServer):
         self.workspace_root: Path | None = None
         self.engine: Engine | None = None
         self.completions: CompletionService | None = None
-        self.engine_status = EngineStatus()
+        self.engine_status = ServiceStatus()
         self.supports_configuration = False
         self.supports_progress = False
         self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
@@ -164,7 +164,7 @@ class RadixServer(LanguageServer):
         self._too_large: set[str] = set()
         # workspace index (None until started; absent without a workspace folder)
         self.repo: RepoContext | None = None
-        self.index_status = EngineStatus("off", "")
+        self.index_status = ServiceStatus("off", "")
         self._index_task: asyncio.Task[None] | None = None
         self._watcher: Any = None
 
@@ -250,7 +250,7 @@ class RadixServer(LanguageServer):
         if old is not None:
             await old.close()
         settings = self.settings
-        self.engine_status = EngineStatus("loading", "loading model")
+        self.engine_status = ServiceStatus("loading", "loading model")
         token = f"radix-ls/engine/{uuid.uuid4()}" if self.supports_progress else None
         loop = asyncio.get_running_loop()
 
@@ -277,7 +277,7 @@ class RadixServer(LanguageServer):
         except EngineError as exc:
             if generation != self._engine_generation:
                 return  # a newer settings change is loading; its outcome is what counts
-            self.engine_status = EngineStatus("error", str(exc))
+            self.engine_status = ServiceStatus("error", str(exc))
             log.error("engine failed to start: %s", exc)
             self.show_message(f"radix-ls: {exc}", types.MessageType.Error)
             return
@@ -289,7 +289,7 @@ class RadixServer(LanguageServer):
             return
         self.engine = engine
         self.rebuild_service()
-        self.engine_status = EngineStatus("ready", "")
+        self.engine_status = ServiceStatus("ready", "")
         log.info(
             "engine ready: %s, model %s, template %s",
             engine.name,
@@ -305,7 +305,7 @@ class RadixServer(LanguageServer):
         if self._engine_task is not None and not self._engine_task.done():
             self._engine_task.cancel()
         engine, self.engine, self.completions = self.engine, None, None
-        self.engine_status = EngineStatus("stopped", "")
+        self.engine_status = ServiceStatus("stopped", "")
         if engine is not None:
             await engine.close()
 
@@ -318,7 +318,7 @@ class RadixServer(LanguageServer):
         if self._index_task is not None and not self._index_task.done():
             self._index_task.cancel()
         self._index_key = self.settings.index_key()
-        self.index_status = EngineStatus("indexing", "starting")
+        self.index_status = ServiceStatus("indexing", "starting")
         self._index_task = asyncio.ensure_future(self._run_index())
 
     async def _run_index(self) -> None:
@@ -328,7 +328,7 @@ class RadixServer(LanguageServer):
         await self.stop_index()
         settings, root = self.settings, self.workspace_root
         if not settings.index or root is None:
-            self.index_status = EngineStatus("off", "no workspace folder" if root else "")
+            self.index_status = ServiceStatus("off", "no workspace folder" if root else "")
             return
         loop = asyncio.get_running_loop()
         token = f"radix-ls/index/{uuid.uuid4()}" if self.supports_progress else None
@@ -341,7 +341,7 @@ class RadixServer(LanguageServer):
                 )
                 loop.call_soon_threadsafe(self._progress_report, token, report)
 
-        self.index_status = EngineStatus("indexing", "opening the index")
+        self.index_status = ServiceStatus("indexing", "opening the index")
         try:
             indexer = await asyncio.to_thread(
                 Indexer,
@@ -352,13 +352,13 @@ class RadixServer(LanguageServer):
                 progress=progress,
             )
         except Exception as exc:  # a broken cache dir must not take completions down
-            self.index_status = EngineStatus("error", str(exc))
+            self.index_status = ServiceStatus("error", str(exc))
             log.error("workspace index unavailable: %s", exc)
             return
         repo = RepoContext(indexer, open_text=self._open_text)
         self.repo = repo
-        for snapshot in list(self.documents_by_uri()):
-            self._track(snapshot)
+        for snapshot in self.documents.snapshots():
+            self.document_opened(snapshot)
         self.rebuild_service()
         if token is not None:
             with contextlib.suppress(Exception):
@@ -374,7 +374,7 @@ class RadixServer(LanguageServer):
             repo.invalidate()
             await asyncio.to_thread(repo.rebuild_similar)
             summary = indexer.stats()
-            self.index_status = EngineStatus(
+            self.index_status = ServiceStatus(
                 "ready", f"{summary.files} files, {summary.definitions} definitions"
             )
             log.info(
@@ -384,7 +384,7 @@ class RadixServer(LanguageServer):
                 stats.seconds,
             )
         except Exception as exc:
-            self.index_status = EngineStatus("error", str(exc))
+            self.index_status = ServiceStatus("error", str(exc))
             log.error("indexing failed: %s", exc)
             return
         finally:
@@ -415,17 +415,15 @@ class RadixServer(LanguageServer):
         if repo is not None:
             await asyncio.to_thread(repo.indexer.close)
 
-    def documents_by_uri(self) -> list[DocumentSnapshot]:
-        return [self.documents.get(uri) for uri in self.documents.uris()]
-
     def _open_text(self, rel: str) -> str | None:
         """The editor's text of an open workspace file (newer than the disk)."""
         repo = self.repo
         doc = repo.documents.get(rel) if repo else None
         return doc.text if doc is not None else None
 
-    def _track(self, snapshot: DocumentSnapshot) -> None:
-        """Parse an open document incrementally for the index (if it is in the workspace)."""
+    def document_opened(self, snapshot: DocumentSnapshot) -> None:
+        """Parse an open document incrementally for the index (if it is in the workspace);
+        also how a document that got out of step is parsed afresh."""
         from radix_ls.index.incremental import IncrementalDocument
         from radix_ls.index.languages import language_for_path
 
@@ -438,9 +436,6 @@ class RadixServer(LanguageServer):
             return
         repo.documents[rel] = IncrementalDocument(language, snapshot.text, rel)
 
-    def document_opened(self, snapshot: DocumentSnapshot) -> None:
-        self._track(snapshot)
-
     def document_edited(self, snapshot: DocumentSnapshot, edits: list[Any]) -> None:
         """Apply didChange's edits (in order) to the document's incremental parse."""
         repo = self.repo
@@ -452,9 +447,9 @@ class RadixServer(LanguageServer):
             for edit in edits:
                 doc.apply_text_edit(edit.start, edit.end, edit.text)
         except ValueError:
-            self._track(snapshot)  # out of step: parse the new text afresh
-        if doc.text != snapshot.text:
-            self._track(snapshot)
+            doc = None
+        if doc is None or doc.text != snapshot.text:
+            self.document_opened(snapshot)  # out of step: parse the new text afresh
 
     def document_closed(self, snapshot: DocumentSnapshot | None) -> None:
         repo = self.repo

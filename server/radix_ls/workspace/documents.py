@@ -137,8 +137,8 @@ class DocumentStore:
         self._docs[uri] = new
         return new
 
-    def uris(self) -> list[str]:
-        return list(self._docs)
+    def snapshots(self) -> list[DocumentSnapshot]:
+        return list(self._docs.values())
 
     def __contains__(self, uri: str) -> bool:
         return uri in self._docs

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pygls.exceptions import JsonRpcInvalidParams
+
 from radix_ls.config import to_wire
 from radix_ls.lsp.server import RadixServer
 from radix_ls.workspace.documents import DocumentError
@@ -43,8 +45,6 @@ def register(server: RadixServer) -> None:
 
     @server.feature(DOCUMENT_TEXT)
     def document_text(ls: RadixServer, params: Any) -> dict[str, Any]:
-        from pygls.exceptions import JsonRpcInvalidParams
-
         uri = _get(params, "uri")
         if not isinstance(uri, str):
             raise JsonRpcInvalidParams("radixLs/documentText needs {uri: string}")
