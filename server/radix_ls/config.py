@@ -21,6 +21,18 @@ SGLANG_QUANTIZATION = ("", "fp8")
 SGLANG_RADIX_CACHE = ("auto", "extra_buffer", "no_buffer", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 COMPLETION_ITEM = ("auto", "always", "never")
+# Code actions, by the short id the CLI and the `codeActions` setting use.
+ACTION_IDS = (
+    "fix",
+    "docstring",
+    "annotate",
+    "tests",
+    "simplify",
+    "rewrite",
+    "extract-function",
+    "rename-local",
+    "to-async",
+)
 
 
 def default_cache_dir() -> Path:
@@ -58,6 +70,10 @@ class Settings:
     index_exclude: tuple[str, ...] = ()  # gitignore-style patterns, on top of .gitignore
     max_file_bytes: int = 1_000_000
     repo_context_share: float = 0.35  # part of contextTokens for other files' code; 0 = none
+    # code actions: which are offered, and their prompt and answer budgets
+    code_actions: tuple[str, ...] = ACTION_IDS
+    action_context_tokens: int = 2560
+    action_max_tokens: int = 1024
     # remote engine (OpenAI-compatible server, SGLang server or SGLang Model Gateway)
     remote_url: str = ""
     remote_model: str = ""  # "" = the first model the server lists
@@ -116,6 +132,8 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "sglang_dp_size": (1, 64),
     "sglang_context_length": (0, 1_048_576),
     "max_file_bytes": (1024, 64 * 1024 * 1024),
+    "action_context_tokens": (256, 262144),
+    "action_max_tokens": (16, 16384),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
@@ -131,6 +149,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "completion_item": COMPLETION_ITEM,
     "sglang_quantization": SGLANG_QUANTIZATION,
     "sglang_radix_cache": SGLANG_RADIX_CACHE,
+    "code_actions": ACTION_IDS,
 }
 
 
@@ -145,6 +164,13 @@ def _check_value(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
     key = _camel(name)
     if isinstance(default, tuple):
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            choices = _CHOICES.get(name)
+            unknown = [v for v in value if choices is not None and v not in choices]
+            if unknown:
+                return default, (
+                    f"{key}: unknown {', '.join(map(repr, unknown))} "
+                    f"(known: {', '.join(choices or ())})"
+                )
             return tuple(value), None
         return default, f"{key} must be a list of strings, got {value!r}"
     if isinstance(default, bool):
@@ -222,6 +248,17 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
             context_tokens=min(Settings.context_tokens, settings.n_ctx // 2),
             max_tokens=min(settings.max_tokens, settings.n_ctx // 4),
             suffix_tokens=min(settings.suffix_tokens, settings.n_ctx // 8),
+        )
+    if settings.action_context_tokens + settings.action_max_tokens > settings.n_ctx:
+        errors.append(
+            "actionContextTokens + actionMaxTokens "
+            f"({settings.action_context_tokens + settings.action_max_tokens}) "
+            f"must fit in nCtx ({settings.n_ctx})"
+        )
+        settings = dataclasses.replace(
+            settings,
+            action_context_tokens=min(Settings.action_context_tokens, settings.n_ctx * 5 // 8),
+            action_max_tokens=min(Settings.action_max_tokens, settings.n_ctx // 4),
         )
     return ResolvedSettings(settings, tuple(errors))
 

@@ -18,18 +18,37 @@ SERVER = [sys.executable, "-m", "radix_ls", "--log-level", "debug", "serve"]
 
 
 def capabilities(
-    encodings: list[str] | None = None, *, configuration: bool = False, progress: bool = True
+    encodings: list[str] | None = None,
+    *,
+    configuration: bool = False,
+    progress: bool = True,
+    resolve: bool = True,
+    rewrite_prompt: bool = False,
 ) -> types.ClientCapabilities:
     return types.ClientCapabilities(
         general=types.GeneralClientCapabilities(
             position_encodings=encodings or [types.PositionEncodingKind.Utf16]
         ),
         window=types.WindowClientCapabilities(work_done_progress=progress),
-        workspace=types.WorkspaceClientCapabilities(configuration=configuration),
+        workspace=types.WorkspaceClientCapabilities(
+            configuration=configuration,
+            apply_edit=True,
+            workspace_edit=types.WorkspaceEditClientCapabilities(
+                document_changes=True,
+                resource_operations=[types.ResourceOperationKind.Create],
+            ),
+        ),
         text_document=types.TextDocumentClientCapabilities(
             inline_completion=types.InlineCompletionClientCapabilities(),
             completion=types.CompletionClientCapabilities(),
+            code_action=types.CodeActionClientCapabilities(
+                resolve_support=(
+                    types.ClientCodeActionResolveOptions(properties=["edit"]) if resolve else None
+                ),
+                data_support=True,
+            ),
         ),
+        experimental={"radixLs": {"rewritePrompt": True}} if rewrite_prompt else None,
     )
 
 
@@ -70,6 +89,8 @@ async def running_server(
     encodings: list[str] | None = None,
     configuration: dict[str, Any] | None = None,
     wait_ready: bool = True,
+    resolve: bool = True,
+    rewrite_prompt: bool = False,
 ) -> AsyncIterator[LanguageClient]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     config = ClientServerConfig(server_command=SERVER, server_env=env)
@@ -80,7 +101,12 @@ async def running_server(
     try:
         client.initialize_result = await client.initialize_session(  # type: ignore[attr-defined]
             types.InitializeParams(
-                capabilities=capabilities(encodings, configuration=configuration is not None),
+                capabilities=capabilities(
+                    encodings,
+                    configuration=configuration is not None,
+                    resolve=resolve,
+                    rewrite_prompt=rewrite_prompt,
+                ),
                 root_uri=workspace.as_uri(),
                 initialization_options=options,
             )

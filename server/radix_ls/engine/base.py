@@ -40,6 +40,11 @@ class GenerationRequest:
     # Called with the text so far after each token (on the engine's thread; must be pure):
     # True ends the generation as if a stop sequence had matched.
     stop_check: Callable[[str], bool] | None = None
+    # Constrained decoding, where the engine has it: the answer must match `regex` (SGLang)
+    # or the GBNF grammar `gbnf` (llama.cpp). Engines without it ignore both, so callers
+    # still check the answer.
+    regex: str | None = None
+    gbnf: str | None = None
 
 
 @dataclass(frozen=True)

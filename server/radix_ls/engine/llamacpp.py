@@ -86,6 +86,7 @@ class LlamaCppEngine(Engine):
         self._active = 0
         self._active_lock = threading.Lock()
         self._closed = False
+        self._grammars: dict[str, Any] = {}
         meta = llm.metadata
         self._architecture = meta.get("general.architecture", "")
         self._name = meta.get("general.name") or model_path.stem
@@ -233,6 +234,7 @@ class LlamaCppEngine(Engine):
         else:
             for token in llm.generate(
                 tokens,
+                grammar=self._grammar(request.gbnf) if request.gbnf else None,
                 temp=request.temperature,
                 top_k=40,
                 top_p=0.95,
@@ -276,6 +278,19 @@ class LlamaCppEngine(Engine):
         )
         self.last_stats = stats
         return Chunk("", stats)
+
+    def _grammar(self, gbnf: str) -> Any:
+        """A compiled GBNF grammar (cached: compiling takes a moment, batches repeat it)."""
+        grammar = self._grammars.get(gbnf)
+        if grammar is None:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                grammar = LlamaGrammar.from_string(gbnf, verbose=False)
+            except Exception as exc:
+                raise EngineError(f"invalid grammar: {exc}") from exc
+            self._grammars[gbnf] = grammar
+        return grammar
 
     async def reset_cache(self) -> None:
         """Forget the cached prompt, so the next request is evaluated from scratch (benchmarks)."""

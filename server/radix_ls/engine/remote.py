@@ -164,6 +164,11 @@ class RemoteEngine(Engine):
             body["stop"] = list(request.stop)
         if self.is_sglang:
             body["rid"] = request.request_id
+            if request.regex:
+                body["regex"] = request.regex  # SGLang's extra sampling parameter
+        elif request.gbnf:
+            # llama.cpp's servers take a GBNF grammar; other servers ignore unknown fields
+            body["grammar"] = request.gbnf
         clock = StatsClock()
         text = ""
         pieces = 0

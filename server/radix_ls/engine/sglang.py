@@ -194,6 +194,8 @@ class SGLangEngine(Engine):
         }
         if request.stop:
             sampling["stop"] = list(request.stop)
+        if request.regex:
+            sampling["regex"] = request.regex  # SGLang's structured output (grammar backend)
         clock = StatsClock()
         meta: dict[str, Any] = {}
         text = ""

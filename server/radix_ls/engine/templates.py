@@ -135,3 +135,42 @@ def choose_template(
     ):
         return QWEN_FIM
     return PREFIX_ONLY
+
+
+@dataclass(frozen=True)
+class InstructPrompt:
+    """An instruction prompt in a model family's chat format, ready for the engine."""
+
+    prompt: str
+    stop: tuple[str, ...]
+
+
+def instruct(family: str, system: str, user: str, answer_start: str = "") -> InstructPrompt:
+    """An instruction (code actions) in the family's chat format. The answer is begun with
+    `answer_start` (e.g. an opening code fence), so the model writes only what follows.
+
+    Order is most-stable-first, as for completions: system text, then the user message (whose
+    own order, repository context then file then task, is the caller's), then the answer.
+    """
+    if family == "qwen":
+        # thinking disabled the way Qwen3's own template renders enable_thinking=False
+        prompt = (
+            f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+            f"<|im_start|>assistant\n<think>\n\n</think>\n\n{answer_start}"
+        )
+        return InstructPrompt(prompt, ("<|im_end|>", "<|endoftext|>"))
+    if family == "gemma":
+        # Gemma has no system role: its template puts the system text first in the user turn
+        prompt = (
+            f"<start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n"
+            f"{answer_start}"
+        )
+        return InstructPrompt(prompt, ("<end_of_turn>",))
+    if family == "llama":
+        prompt = (
+            f"<|start_header_id|>system<|end_header_id|>\n\n{system}<|eot_id|>"
+            f"<|start_header_id|>user<|end_header_id|>\n\n{user}<|eot_id|>"
+            f"<|start_header_id|>assistant<|end_header_id|>\n\n{answer_start}"
+        )
+        return InstructPrompt(prompt, ("<|eot_id|>",))
+    return InstructPrompt(f"{system}\n\n{user}\n\nAnswer:\n{answer_start}", ())

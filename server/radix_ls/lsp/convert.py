@@ -114,3 +114,51 @@ def range_of(text: str, start: int, end: int, encoding: str) -> types.Range:
         start=offset_to_position(text, start, encoding),
         end=offset_to_position(text, end, encoding),
     )
+
+
+def diagnostic_span(text: str, diagnostic: types.Diagnostic, encoding: str) -> tuple[int, int]:
+    """A diagnostic's range as offsets (clamped: other tools' ranges may be past the end)."""
+    start = position_to_offset(text, diagnostic.range.start, encoding, strict=False)
+    end = position_to_offset(text, diagnostic.range.end, encoding, strict=False)
+    return (start, end) if start <= end else (end, start)
+
+
+def workspace_edit(
+    changes: list[tuple[str, int | None, bool, str, list[TextEdit]]],
+    encoding: str,
+    *,
+    document_changes: bool,
+) -> types.WorkspaceEdit:
+    """A WorkspaceEdit from (uri, version or None, create file?, text the edits apply to,
+    edits) per file. `document_changes`: the client takes versioned edits and file creation
+    (else the plain `changes` map, which cannot create files)."""
+    if not document_changes:
+        return types.WorkspaceEdit(
+            changes={
+                uri: [
+                    types.TextEdit(range=range_of(old, e.start, e.end, encoding), new_text=e.text)
+                    for e in edits
+                ]
+                for uri, _version, _create, old, edits in changes
+            }
+        )
+    out: list[types.TextDocumentEdit | types.CreateFile] = []
+    for uri, version, create, old, edits in changes:
+        if create:
+            out.append(
+                types.CreateFile(
+                    uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
+                )
+            )
+        out.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=uri, version=version
+                ),
+                edits=[
+                    types.TextEdit(range=range_of(old, e.start, e.end, encoding), new_text=e.text)
+                    for e in edits
+                ],
+            )
+        )
+    return types.WorkspaceEdit(document_changes=out)

@@ -36,6 +36,7 @@ from radix_ls.config import Settings, resolve
 from radix_ls.context.repo import RepoContext
 from radix_ls.engine.base import Engine, EngineError
 from radix_ls.engine.factory import load_engine
+from radix_ls.features.actions import ActionFailed, ActionRequest, ActionResult, ActionService
 from radix_ls.features.completion import Completion, CompletionService
 from radix_ls.lsp import convert
 from radix_ls.workspace.documents import DocumentError, DocumentSnapshot, DocumentStore
@@ -153,9 +154,15 @@ class RadixServer(LanguageServer):
         self.workspace_root: Path | None = None
         self.engine: Engine | None = None
         self.completions: CompletionService | None = None
+        self.actions: ActionService | None = None
         self.engine_status = ServiceStatus()
         self.supports_configuration = False
         self.supports_progress = False
+        # what the client can do with code actions (initialize)
+        self.supports_action_resolve = False
+        self.supports_document_changes = False
+        self.supports_create_files = False
+        self.supports_rewrite_prompt = False
         self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
         self._engine_task: asyncio.Task[None] | None = None
         self._engine_generation = 0
@@ -246,7 +253,7 @@ class RadixServer(LanguageServer):
         self._engine_task = asyncio.ensure_future(self._load_engine(self._engine_generation))
 
     async def _load_engine(self, generation: int) -> None:
-        old, self.engine, self.completions = self.engine, None, None
+        old, self.engine, self.completions, self.actions = self.engine, None, None, None
         if old is not None:
             await old.close()
         settings = self.settings
@@ -300,11 +307,12 @@ class RadixServer(LanguageServer):
     def rebuild_service(self) -> None:
         if self.engine is not None:
             self.completions = CompletionService(self.engine, self.settings, self.repo)
+            self.actions = ActionService(self.engine, self.settings, self.repo)
 
     async def stop_engine(self) -> None:
         if self._engine_task is not None and not self._engine_task.done():
             self._engine_task.cancel()
-        engine, self.engine, self.completions = self.engine, None, None
+        engine, self.engine, self.completions, self.actions = self.engine, None, None, None
         self.engine_status = ServiceStatus("stopped", "")
         if engine is not None:
             await engine.close()
@@ -526,6 +534,85 @@ class RadixServer(LanguageServer):
             log.debug("completion for %s v%d is stale", snapshot.uri, snapshot.version)
             return None
         log.debug("completion %s", result.stats.to_json())
+        return result
+
+    async def run_action(
+        self, snapshot: DocumentSnapshot, request: ActionRequest, title: str
+    ) -> ActionResult:
+        """Compute a code action's edit, with work-done progress (cancellable from the
+        client's progress UI) and cancellation on `$/cancelRequest` or an edit of the document.
+        Failures are shown to the user and raised as RequestFailed: nothing is applied."""
+        service = self.actions
+        if service is None:
+            state = self.engine_status
+            detail = f": {state.detail}" if state.detail else ""
+            raise RequestFailed(f"radix-ls: the model is not ready ({state.state}{detail})")
+        token = f"radix-ls/action/{uuid.uuid4()}" if self.supports_progress else None
+        why: list[str] = []  # who cancelled, when it was not $/cancelRequest
+        job = asyncio.ensure_future(
+            service.run(
+                snapshot,
+                request,
+                root=self.workspace_root,
+                progress=(
+                    lambda m: self._progress_report(token, types.WorkDoneProgressReport(message=m))
+                )
+                if token
+                else None,
+                test_text=lambda path: (
+                    doc.text if (doc := self.documents.find(path.as_uri())) else None
+                ),
+            )
+        )
+        if token is not None:
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title=title, cancellable=True)
+                )
+                cancelled = self.work_done_progress.tokens.get(token)
+                if cancelled is not None:
+                    cancelled.add_done_callback(
+                        lambda f: (
+                            (why.append("by the user"), job.cancel()) if f.cancelled() else None
+                        )
+                    )
+            except Exception as exc:  # the client may refuse progress tokens
+                log.debug("no work-done progress: %s", exc)
+                token = None
+        jobs = self._inflight.setdefault(snapshot.uri, set())
+        jobs.add(job)
+        try:
+            result = await job
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # $/cancelRequest: pygls answers RequestCancelled
+            reason = why[0] if why else "the document changed"
+            raise RequestFailed(f"{title}: cancelled ({reason})") from None
+        except ActionFailed as exc:
+            log.warning("%s failed: %s", title, exc)
+            self.show_message(f"{title} failed: {exc}", types.MessageType.Error)
+            raise RequestFailed(f"{title} failed: {exc}") from exc
+        except EngineError as exc:
+            log.error("%s: engine error: %s", title, exc)
+            self.show_message(f"{title} failed: {exc}", types.MessageType.Error)
+            raise RequestFailed(f"radix-ls engine error: {exc}") from exc
+        finally:
+            jobs.discard(job)
+            if token is not None:
+                with contextlib.suppress(Exception):
+                    self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+        current = self.documents.find(snapshot.uri)
+        if current is None or current.version != snapshot.version:
+            raise RequestFailed(f"{title}: the document changed while it ran; try again")
+        log.info(
+            "%s: %s in %d attempt(s)%s",
+            title,
+            "done",
+            result.attempts,
+            f" ({result.summary})" if result.summary else "",
+        )
         return result
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from radix_ls.lsp.handlers import (
+    code_action,
     completion,
     configuration,
     context,
     did_change,
     did_close,
     did_open,
+    execute_command,
     initialize,
     inline_completion,
     status,
@@ -25,6 +27,8 @@ _MODULES = (
     completion,
     status,
     context,
+    code_action,
+    execute_command,
 )
 
 

@@ -17,6 +17,21 @@ def register(server: RadixServer) -> None:
         caps = params.capabilities
         ls.supports_configuration = bool(caps.workspace and caps.workspace.configuration)
         ls.supports_progress = bool(caps.window and caps.window.work_done_progress)
+        text = caps.text_document
+        action_caps = text.code_action if text else None
+        resolve = action_caps.resolve_support if action_caps else None
+        ls.supports_action_resolve = bool(resolve and "edit" in resolve.properties)
+        edit_caps = caps.workspace.workspace_edit if caps.workspace else None
+        ls.supports_document_changes = bool(edit_caps and edit_caps.document_changes)
+        ls.supports_create_files = ls.supports_document_changes and bool(
+            edit_caps
+            and edit_caps.resource_operations
+            and types.ResourceOperationKind.Create in edit_caps.resource_operations
+        )
+        # `experimental.radixLs.rewritePrompt`: the client has the radix-ls.rewrite command
+        experimental = caps.experimental if isinstance(caps.experimental, dict) else {}
+        ours = experimental.get("radixLs") if isinstance(experimental, dict) else None
+        ls.supports_rewrite_prompt = bool(isinstance(ours, dict) and ours.get("rewritePrompt"))
         root = params.root_uri or (
             params.workspace_folders[0].uri if params.workspace_folders else None
         )
