@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -96,6 +96,7 @@ async def running_server(
     config = ClientServerConfig(server_command=SERVER, server_env=env)
     client = await config.start()
     assert isinstance(client, LanguageClient)
+    _fix_code_action_decoding(client)
     if configuration is not None:
         client.set_configuration(configuration, section="radix-ls")
     try:
@@ -129,6 +130,21 @@ async def running_server(
             server.kill()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.stop(), 10)
+
+
+def _fix_code_action_decoding(client: LanguageClient) -> None:
+    """lsprotocol (2025.0) decodes every code action that has a `command` as a Command (it
+    checks for the key, not its type), so a CodeAction carrying a command loses its fields in
+    this Python client. Real editors are unaffected; tell the two apart by the key's type."""
+    converter = client.protocol._converter
+
+    def hook(obj: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, hook)
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
 
 
 def open_document(

@@ -235,13 +235,14 @@ class SyntaxDocument:
         return self.char(touched[0].start_byte), self.char(touched[-1].end_byte)
 
     def identifier_at(self, offset: int) -> tuple[str, int, int] | None:
-        """The identifier under (or just before) `offset`: (name, start, end)."""
+        """The variable name under (or just before) `offset`: (name, start, end); None on
+        anything else, attribute and keyword-argument names included."""
         at = self.byte(offset)
         for probe in (at, at - 1):
             if probe < 0:
                 continue
             node = self.tree.root_node.descendant_for_byte_range(probe, probe)
-            if node is not None and node.type in _IDENTIFIERS:
+            if node is not None and node.type in _IDENTIFIERS and node.id not in self._skipped():
                 return (
                     self.node_text(node),
                     self.char(node.start_byte),

@@ -486,6 +486,20 @@ class RadixServer(LanguageServer):
             raise JsonRpcInvalidParams(str(exc)) from exc
         return snapshot, offset
 
+    def snapshot_range(
+        self, document: types.TextDocumentIdentifier, rng: types.Range
+    ) -> tuple[DocumentSnapshot, int, int]:
+        """The open document and a range's offsets (ordered). Columns past a line's end
+        clamp to it, as the spec says (Neovim sends an inclusive selection's end one past)."""
+        try:
+            snapshot = self.documents.get(document.uri)
+            encoding = self.position_encoding
+            start = convert.position_to_offset(snapshot.text, rng.start, encoding, strict=False)
+            end = convert.position_to_offset(snapshot.text, rng.end, encoding, strict=False)
+        except (DocumentError, convert.PositionError) as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
+        return snapshot, min(start, end), max(start, end)
+
     def cancel_inflight(self, uri: str) -> None:
         """Abort generations for `uri`: the document changed, their answers would be stale."""
         for future in self._inflight.pop(uri, set()):

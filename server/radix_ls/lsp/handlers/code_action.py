@@ -55,9 +55,7 @@ def register(server: RadixServer) -> None:
         types.CodeActionOptions(code_action_kinds=_KINDS, resolve_provider=True),
     )
     def code_action(ls: RadixServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        snapshot, start = ls.snapshot_at(params.text_document, params.range.start)
-        _, end = ls.snapshot_at(params.text_document, params.range.end)
-        start, end = min(start, end), max(start, end)
+        snapshot, start, end = ls.snapshot_range(params.text_document, params.range)
         given = list(params.context.diagnostics or [])
         diagnostics = tuple(
             actions.Diagnostic(
@@ -92,9 +90,13 @@ def register(server: RadixServer) -> None:
                 data=data,
             )
             if offer.request.action == "rewrite":
-                action.command = types.Command(offer.title, REWRITE_PROMPT_COMMAND, [data])
+                action.command = types.Command(
+                    title=offer.title, command=REWRITE_PROMPT_COMMAND, arguments=[data]
+                )
             elif not ls.supports_action_resolve:
-                action.command = types.Command(offer.title, APPLY_COMMAND, [data])
+                action.command = types.Command(
+                    title=offer.title, command=APPLY_COMMAND, arguments=[data]
+                )
             out.append(action)
         return out
 

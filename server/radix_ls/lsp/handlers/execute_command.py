@@ -26,12 +26,11 @@ def _request_from_range(ls: RadixServer, args: dict[str, Any]) -> actions.Action
     except Exception as exc:
         raise JsonRpcInvalidParams(f"{APPLY_COMMAND}: invalid range {raw!r}") from exc
     doc = types.TextDocumentIdentifier(uri=args["uri"])
-    snapshot, start = ls.snapshot_at(doc, rng.start)
-    _, end = ls.snapshot_at(doc, rng.end)
+    snapshot, start, end = ls.snapshot_range(doc, rng)
     offers = actions.offers(
         snapshot,
-        min(start, end),
-        max(start, end),
+        start,
+        end,
         enabled=ls.settings.code_actions,
         can_prompt=True,
         root=ls.workspace_root,
