@@ -26,7 +26,7 @@ from typing import NamedTuple
 import tree_sitter as ts
 
 from radix_ls.index import languages
-from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
+from radix_ls.index.languages import DEFINITIONS, LoadedLanguage, PatternInfo, pattern_info
 from radix_ls.index.model import (
     CLASS_KINDS,
     CONTAINER_KINDS,
@@ -130,26 +130,33 @@ def extract_record(
     lang = languages.load(language) if isinstance(language, str) else language
     if tree is None:
         tree = lang.parser().parse(data)
-    roles = lang.roles
+    patterns = lang.patterns
     first_reference = lang.first_reference
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
     # (statement start, module) -> [line, kind, names, statement end]
     imports: dict[tuple[int, str], list] = {}
-    ref_pairs: list[tuple[bytes, int]] = []
-    add_ref = ref_pairs.append
+    # identifier -> the 0-based rows it is used on (a set: one per line)
+    ref_rows: dict[bytes, set[int]] = {}
 
     for pattern, caps in ts.QueryCursor(lang.query).matches(root):
-        if pattern >= first_reference:  # most matches: the hot path
+        if pattern >= first_reference:  # most matches: the hot path, kept lean
             if references:
                 for key, nodes in caps.items():
                     if key[0] != "_":
                         for node in nodes:
-                            add_ref((node.text, node.start_point.row))
-        elif roles[pattern] == DEFINITIONS:
-            _collect_definition(data, pattern, caps, defs)
+                            name = node.text
+                            rows = ref_rows.get(name)
+                            if rows is None:
+                                ref_rows[name] = {node.start_point[0]}
+                            else:
+                                rows.add(node.start_point[0])
+            continue
+        info = patterns[pattern]
+        if info.role == DEFINITIONS:
+            _collect_definition(data, pattern, info, caps, defs)
         else:
-            _collect_import(data, caps, imports)
+            _collect_import(data, info, caps, imports)
 
     ordered = _nest(sorted(defs.values(), key=lambda d: (d.start, -d.end, d.pattern)))
     definition_rows = [
@@ -181,7 +188,7 @@ def extract_record(
         has_errors=root.has_error,
         definitions=definition_rows,
         imports=import_rows,
-        references=_references(ref_pairs, row_prefix) if references else [],
+        references=_references(ref_rows, row_prefix) if references else [],
         chunks=_chunks(data, ordered, line_count, chunk_text, row_prefix) if chunks else [],
     )
 
@@ -219,19 +226,17 @@ def import_from_row(row: tuple, resolved: tuple[str, ...] = ()) -> Import:
     return Import(module, tuple(names.split("\n")) if names else (), line, kind, resolved)
 
 
-def _collect_definition(data: bytes, pattern: int, caps: dict, defs: dict[int, _Def]) -> None:
-    node = kind = None
-    scope = False
-    for key, nodes in caps.items():
-        if key.startswith("definition."):
-            node, kind = nodes[0], key[11:]
-            break
-        if key.startswith("scope."):
-            node, kind, scope = nodes[0], key[6:], True
-            break
+def _collect_definition(
+    data: bytes, pattern: int, info: PatternInfo, caps: dict, defs: dict[int, _Def]
+) -> None:
+    nodes = caps.get(info.key)
+    if nodes is None:  # a pattern with several definition captures: the one this match has
+        info = _info_from(caps, info.role)
+        nodes = caps.get(info.key)
     names = caps.get("name")
-    if node is None or not names:
+    if not nodes or not names:
         return
+    node = nodes[0]
     name_node = names[0]
     known = defs.get(name_node.start_byte)
     if known is not None and known.pattern <= pattern:
@@ -248,9 +253,9 @@ def _collect_definition(data: bytes, pattern: int, caps: dict, defs: dict[int, _
     end_row, end_column = node.end_point
     defs[name_node.start_byte] = _Def(
         pattern=pattern,
-        query_kind=kind,
-        kind=kind,
-        scope=scope,
+        query_kind=info.kind,
+        kind=info.kind,
+        scope=info.scope,
         name_start=name_node.start_byte,
         name=name,
         start=node.start_byte,
@@ -264,16 +269,23 @@ def _collect_definition(data: bytes, pattern: int, caps: dict, defs: dict[int, _
     )
 
 
-def _collect_import(data: bytes, caps: dict, imports: dict[tuple[int, str], list]) -> None:
-    statement = None
-    kind = ""
-    for key, nodes in caps.items():
-        if key == "import" or key.startswith("import."):
-            statement, kind = nodes[0], key[7:]
-            break
+def _info_from(caps: dict, role: int) -> PatternInfo:
+    """What a match's own capture names say (`PatternInfo` takes a pattern's first one)."""
+    return pattern_info(role, list(caps))
+
+
+def _collect_import(
+    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], list]
+) -> None:
+    statements = caps.get(info.key)
+    if statements is None:  # as for definitions
+        info = _info_from(caps, info.role)
+        statements = caps.get(info.key)
     modules = caps.get("module")
-    if statement is None or not modules:
+    if not statements or not modules:
         return
+    statement = statements[0]
+    kind = info.kind
     module_node = modules[0]
     module = _strip_delimiters(_text(data, module_node.start_byte, module_node.end_byte)).strip()
     if not module:
@@ -332,17 +344,10 @@ def _signature(data: bytes, d: _Def) -> str:
     ]
 
 
-def _references(pairs: list[tuple[bytes, int]], prefix: tuple) -> list[tuple]:
-    by_name: dict[bytes, list[int]] = {}
-    for name, row in set(pairs):  # one per (name, line)
-        lines = by_name.get(name)
-        if lines is None:
-            by_name[name] = [row + 1]
-        else:
-            lines.append(row + 1)
+def _references(ref_rows: dict[bytes, set[int]], prefix: tuple) -> list[tuple]:
     return [
-        (*prefix, name.decode("utf-8", "replace"), ",".join(map(str, sorted(lines))))
-        for name, lines in sorted(by_name.items())
+        (*prefix, name.decode("utf-8", "replace"), ",".join([str(row + 1) for row in sorted(rows)]))
+        for name, rows in sorted(ref_rows.items())
     ]
 
 

@@ -180,14 +180,15 @@ class IncrementalDocument:
         cursor = ts.QueryCursor(self.language.outline_query)
         if not full:
             cursor.set_byte_range(low, high)
-        roles = self.language.outline_roles
+        patterns = self.language.patterns
         found: dict[int, _Def] = {}
         imports: dict[tuple[int, str], list] = {}
         for pattern, caps in cursor.matches(self.tree.root_node):
-            if roles[pattern] == DEFINITIONS:
-                _collect_definition(data, pattern, caps, found)
+            info = patterns[pattern]
+            if info.role == DEFINITIONS:
+                _collect_definition(data, pattern, info, caps, found)
             else:
-                _collect_import(data, caps, imports)
+                _collect_import(data, info, caps, imports)
         if not full:
             # A match can reach outside the range (a pattern rooted at the whole module walks
             # all its children), but only for some patterns: outside, the old outline stays.

@@ -7,13 +7,20 @@ a language is adding a folder of queries and a manifest entry; no code changes.
 
 The three roles are compiled into one tree-sitter query per language, so extracting a file
 walks its tree once (a query run costs about a quarter of the parse; three would cost as
-much as the parse again). `LoadedLanguage.roles[pattern_index]` tells the roles apart.
+much as the parse again). `LoadedLanguage.roles[pattern_index]` tells the roles apart, and
+`LoadedLanguage.patterns[pattern_index]` says which capture holds the definition or import
+statement, read once from the query text instead of searched for in every match.
+
+Loading is on the cold-index path of every pool worker: the combined query is compiled once
+(the files alone only when it fails, to name the broken file), and the outline query only
+when an open document first needs it.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,12 +55,40 @@ class LanguageSpec:
     queries: Mapping[str, tuple[str, ...]]  # role -> query files relative to the grammars dir
 
 
+@dataclass(frozen=True, slots=True)
+class PatternInfo:
+    """What one pattern of the combined query is, from its text.
+
+    `key` is the capture of the definition (`definition.<kind>`, `scope.<kind>`) or the
+    import statement (`import`, `import.<kind>`); "" for references (and for a pattern that
+    has none, whose matches are ignored). `kind` is the part after the dot.
+    """
+
+    role: int
+    key: str
+    kind: str
+    scope: bool  # a `scope.<kind>` (names a scope, is not itself a definition)
+
+
+_CAPTURE = re.compile(r"@([A-Za-z_][\w.\-]*)")
+# strings are kept whole (they may hold `;` or `@`), comments dropped
+_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|;[^\n]*')
+
+
+def _captures_in(pattern_text: str) -> list[str]:
+    """The capture names a pattern's text uses, in order (not those in comments or strings)."""
+    code = _STRING_OR_COMMENT.sub(lambda m: " " if m.group(0)[0] == ";" else '""', pattern_text)
+    return _CAPTURE.findall(code)
+
+
 class LoadedLanguage:
     """A language ready to parse: the tree-sitter language and our compiled queries.
 
     `query` has every role; `outline_query` only definitions and imports (what an open
-    document re-extracts after each edit). Shared between threads: a compiled `Query` is
-    read-only. Parsers are not thread-safe, so `parser()` hands out one per thread.
+    document re-extracts after each edit; compiled on first use, pool workers never need
+    it). Its patterns are the first ones of `query` (references come last), so `roles` and
+    `patterns` describe both. Shared between threads: a compiled `Query` is read-only.
+    Parsers are not thread-safe, so `parser()` hands out one per thread.
     """
 
     def __init__(
@@ -65,15 +100,28 @@ class LoadedLanguage:
         self.spec = spec
         self.name = spec.name
         self.language = language
-        self.query, self.roles = _combine(language, sources)
+        self._sources = sources
+        self.query, self.roles, self.patterns = _combine(language, sources)
         # patterns come in role order: from this index on, all are references
         self.first_reference = next(
             (i for i, role in enumerate(self.roles) if role == REFERENCES), len(self.roles)
         )
-        self.outline_query, self.outline_roles = _combine(
-            language, tuple(s for s in sources if s[0] != REFERENCES)
-        )
+        self._outline: ts.Query | None = None
+        self._outline_lock = threading.Lock()
         self._local = threading.local()
+
+    @property
+    def outline_query(self) -> ts.Query:
+        if self._outline is None:
+            with self._outline_lock:
+                if self._outline is None:
+                    sources = tuple(s for s in self._sources if s[0] != REFERENCES)
+                    self._outline = _combine(self.language, sources)[0]
+        return self._outline
+
+    @property
+    def outline_roles(self) -> tuple[int, ...]:
+        return self.roles[: self.first_reference]
 
     def parser(self) -> ts.Parser:
         parser = getattr(self._local, "parser", None)
@@ -87,19 +135,42 @@ class LoadedLanguage:
 
 def _combine(
     language: ts.Language, sources: tuple[tuple[int, str], ...]
-) -> tuple[ts.Query, tuple[int, ...]]:
-    """One query from several files, and the role of each of its patterns."""
+) -> tuple[ts.Query, tuple[int, ...], tuple[PatternInfo, ...]]:
+    """One query from several files, the role of each of its patterns and what it captures."""
     bounds: list[tuple[int, int]] = []  # (start byte of the file's text, role)
     offset = 0
     for role, text in sources:
         bounds.append((offset, role))
         offset += len(text.encode("utf-8"))
-    query = ts.Query(language, "".join(text for _, text in sources))
+    source = "".join(text for _, text in sources)
+    query = ts.Query(language, source)
+    raw = source.encode("utf-8")
     roles = []
+    patterns = []
     for pattern in range(query.pattern_count):
         start = query.start_byte_for_pattern(pattern)
-        roles.append(next(role for begin, role in reversed(bounds) if start >= begin))
-    return query, tuple(roles)
+        role = next(role for begin, role in reversed(bounds) if start >= begin)
+        roles.append(role)
+        text = raw[start : query.end_byte_for_pattern(pattern)].decode("utf-8", "replace")
+        patterns.append(pattern_info(role, _captures_in(text)))
+    return query, tuple(roles), tuple(patterns)
+
+
+def pattern_info(role: int, captures: list[str]) -> PatternInfo:
+    """The info of a pattern of `role` that uses `captures` (the first matching one counts)."""
+    if role == DEFINITIONS:
+        prefixes: tuple[str, ...] = ("definition.", "scope.")
+    elif role == IMPORTS:
+        prefixes = ("import.",)
+    else:
+        return PatternInfo(role, "", "", False)
+    for capture in captures:
+        if capture == "import" and role == IMPORTS:
+            return PatternInfo(role, capture, "", False)
+        if capture.startswith(prefixes):
+            head, _, kind = capture.partition(".")
+            return PatternInfo(role, capture, kind, head == "scope")
+    return PatternInfo(role, "", "", False)
 
 
 def grammars_dir() -> Path:
@@ -166,19 +237,24 @@ def _load(name: str) -> LoadedLanguage:
             f"{name}: grammar {spec.grammar_module}.{spec.grammar_function} unavailable: {exc}"
         ) from None
     directory = grammars_dir()
-    sources: list[tuple[int, str]] = []
+    sources: list[tuple[int, str, str]] = []  # (role, file, text)
     for role_index, role in enumerate(ROLES):
         for rel in spec.queries.get(role, ()):
             try:
                 text = (directory / rel).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ManifestError(f"{name}: query file {rel}: {exc.strerror}") from None
+            sources.append((role_index, rel, text + "\n"))
+    try:
+        return LoadedLanguage(spec, language, tuple((role, text) for role, _, text in sources))
+    except (ts.QueryError, ValueError) as combined:
+        # compile the files alone, for an error naming the broken one
+        for _, rel, text in sources:
             try:
-                ts.Query(language, text)  # compile alone first, for an error naming the file
+                ts.Query(language, text)
             except (ts.QueryError, ValueError) as exc:
                 raise ManifestError(f"{name}: {rel}: {exc}") from None
-            sources.append((role_index, text + "\n"))
-    return LoadedLanguage(spec, language, tuple(sources))
+        raise ManifestError(f"{name}: the combined query: {combined}") from None
 
 
 def load(name: str) -> LoadedLanguage:
