@@ -1,4 +1,5 @@
-"""The `radix-ls` command: `serve` (the language server), `complete` (one completion, headless).
+"""The `radix-ls` command: `serve` (the language server), `complete` (one completion,
+headless), `batch` (a code action over many files), `index`, `context` and `doctor`.
 
 `complete` runs the same pipeline as the server's inline completion and prints the text the
 editor would show, so the product can be seen working without an editor.
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from radix_ls import __version__, logs
-from radix_ls.config import ENGINES, PROMPT_TEMPLATES, resolve
+from radix_ls.config import ACTION_IDS, ENGINES, PROMPT_TEMPLATES, resolve
 
 
 def _tcp_address(value: str) -> tuple[str, int]:
@@ -124,6 +125,45 @@ def _parser() -> argparse.ArgumentParser:
     _add_index_options(context)
     _add_model_options(context)
 
+    batch = sub.add_parser(
+        "batch",
+        help="run a code action on every matching place in PATHs (a diff by default)",
+        description=(
+            "Run ACTION on every place it applies to in the source files under PATHs: "
+            "docstring (functions and classes without one), annotate (functions missing type "
+            "annotations), tests, simplify, rewrite (--instruction), to-async. By default the "
+            "changes are printed as a unified diff and nothing is written. --apply writes "
+            "them, refusing files with uncommitted changes unless --force; an interrupted "
+            "--apply run resumes where it stopped when run again. Exit status: 0 all done, "
+            "1 something failed, 2 bad usage."
+        ),
+    )
+    batch.add_argument("action", choices=ACTION_IDS, metavar="ACTION")
+    batch.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    batch.add_argument("--glob", help="only files whose path or name matches (e.g. '*.py')")
+    mode = batch.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--diff", action="store_true", help="print the changes as a diff (the default)"
+    )
+    mode.add_argument("--apply", action="store_true", help="write the changes")
+    batch.add_argument(
+        "--force", action="store_true", help="with --apply: also files with uncommitted changes"
+    )
+    batch.add_argument(
+        "--concurrency", type=_positive, default=4, help="requests in flight (default 4)"
+    )
+    batch.add_argument("--json", type=Path, metavar="REPORT", help="write a JSON report")
+    batch.add_argument("--instruction", default="", help="what to do, for the rewrite action")
+    batch.add_argument(
+        "--workspace", type=Path, help="workspace root (default: nearest folder with .git)"
+    )
+    batch.add_argument(
+        "--no-index", action="store_true", help="no cross-file context from the workspace index"
+    )
+    batch.add_argument("--action-max-tokens", type=_positive, help="most tokens per answer")
+    _add_index_options(batch)
+    _add_model_options(batch)
+
     doctor = sub.add_parser(
         "doctor", help="report GPUs, engines, models and caches, and which engine would run"
     )
@@ -147,15 +187,19 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "budget": "contextTokens",
         "exclude": "indexExclude",
         "max_file_bytes": "maxFileBytes",
+        "action_max_tokens": "actionMaxTokens",
     }
     return {wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)}
 
 
 def _workspace_for(path: Path) -> Path:
-    for parent in path.resolve().parents:
+    """The nearest folder with .git holding `path` (a folder counts itself)."""
+    resolved = path.resolve()
+    start = [resolved] if resolved.is_dir() else []
+    for parent in (*start, *resolved.parents):
         if (parent / ".git").exists():
             return parent
-    return path.resolve().parent
+    return resolved if resolved.is_dir() else resolved.parent
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -356,6 +400,72 @@ def _context(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from radix_ls.batch.runner import BatchError, BatchOptions, run_batch
+    from radix_ls.context.repo import RepoContext
+    from radix_ls.engine.base import EngineError
+    from radix_ls.engine.factory import load_engine
+
+    settings = _settings(args)
+    if args.action == "rewrite" and not args.instruction.strip():
+        raise CliError("the rewrite action needs --instruction TEXT")
+    for path in args.paths:
+        if not path.exists():
+            raise CliError(f"{path}: no such file or directory")
+    workspace = (args.workspace or _workspace_for(args.paths[0])).resolve()
+    options = BatchOptions(
+        action=args.action,
+        paths=tuple(args.paths),
+        root=workspace,
+        glob=args.glob,
+        apply=args.apply,
+        force=args.force,
+        concurrency=args.concurrency,
+        instruction=args.instruction.strip(),
+    )
+
+    def progress(message: str) -> None:
+        print(f"radix-ls: {message}", file=sys.stderr, flush=True)
+
+    async def run() -> Any:
+        engine = await load_engine(settings, progress)
+        indexer = None
+        try:
+            repo = None
+            if settings.index and not args.no_index:
+                args.dir = workspace
+                indexer = _open_index(args, settings)
+                await asyncio.to_thread(indexer.refresh)
+                repo = RepoContext(indexer)
+            return await run_batch(
+                engine,
+                settings,
+                options,
+                repo=repo,
+                journal_dir=settings.resolved_cache_dir / "batch",
+            )
+        finally:
+            if indexer is not None:
+                indexer.close()
+            await engine.close()
+
+    try:
+        report = asyncio.run(run())
+    except BatchError as exc:
+        raise CliError(str(exc)) from None
+    except EngineError as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail(
+            "interrupted: files written so far are complete and journalled; run the same "
+            "command again to finish the rest",
+            130,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(report.to_json(), indent=2) + "\n", "utf-8")
+    return 1 if report.failed else 0
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from radix_ls import doctor
 
@@ -406,5 +516,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _index(args)
     if args.command == "context":
         return _context(args)
+    if args.command == "batch":
+        return _batch(args)
     parser.print_help()
     return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import keyword
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -857,8 +858,9 @@ def _doc_text(answer: str) -> list[str]:
     for line in text.split("\n"):
         line = _DOC_MARKERS.sub("", line.rstrip()).replace("*/", "* /")
         line = line.replace('"""', "'''").rstrip("\\")
-        line = "".join(ch for ch in line if ch == "\t" or ch >= " ")
-        lines.append(line.rstrip())
+        line = "".join(ch for ch in line if ch == "\t" or ch >= " ").rstrip()
+        if line or (lines and lines[-1]):  # one blank line between paragraphs at most
+            lines.append(line)
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip():
@@ -866,14 +868,34 @@ def _doc_text(answer: str) -> list[str]:
     return lines[:_MAX_DOC_LINES]
 
 
+def _wrap(lines: list[str], width: int) -> list[str]:
+    """Long lines wrapped to `width` (the model's own short lines and blank lines kept)."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        out.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=lead))
+    out = out[:_MAX_DOC_LINES]
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
 def _python_docstring(lines: list[str], indent: str, newline: str) -> str:
+    lines = _wrap(lines, max(40, 88 - len(indent) - 3))
+    prefix = "r" if any("\\" in line for line in lines) else ""
+    if lines[-1].endswith('"'):
+        lines[-1] += " "  # a quote right before the closing quotes would end the string early
     if len(lines) == 1:
-        return f'{indent}"""{lines[0].strip()}"""'
+        return f'{indent}{prefix}"""{lines[0].strip()}"""'
     body = newline.join((indent + line) if line.strip() else "" for line in lines[1:])
-    return f'{indent}"""{lines[0].strip()}{newline}{body}{newline}{indent}"""'
+    return f'{indent}{prefix}"""{lines[0].strip()}{newline}{body}{newline}{indent}"""'
 
 
 def _comment_docstring(lines: list[str], language: str, name: str, indent: str, nl: str) -> str:
+    lines = _wrap(lines, max(40, 96 - len(indent) - 4))
     if language == "rust":
         return nl.join(f"{indent}///" + (f" {line}" if line else "") for line in lines)
     if language == "go":

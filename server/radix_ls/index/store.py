@@ -147,6 +147,7 @@ class IndexStore:
         self._lock = threading.Lock()  # guards _connections
         self._write_lock = threading.RLock()
         self._closed = False
+        self._bulk = False  # inside bulk_load(): every file written is new
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._open_schema()
 
@@ -215,17 +216,27 @@ class IndexStore:
     def bulk_load(self) -> Iterator[None]:
         """For filling an empty index: secondary indexes are built once at the end.
 
-        Queries still work meanwhile, only slower (no indexes)."""
+        Meanwhile every file written is new, so `write_batch` deletes nothing first (without
+        the indexes, each delete would scan the whole table), and commits do not wait for
+        the disk (`synchronous = OFF`: a crash mid-build leaves a database that fails the
+        schema check or misses files, and either is rebuilt or refreshed like any stale
+        cache). Queries still work meanwhile, only slower (no indexes)."""
         with self._write() as conn:
             for name in _INDEX_NAMES:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
+            for table in _CHILD_TABLES:  # nothing can be left over for the new files
+                conn.execute(f"DELETE FROM {table}")
+        conn.execute("PRAGMA synchronous = OFF")
+        self._bulk = True
         try:
             yield
         finally:
+            self._bulk = False
             with self._write() as conn:
                 for sql in _INDEXES.split(";"):
                     if sql.strip():
                         conn.execute(sql)
+            conn.execute("PRAGMA synchronous = NORMAL")
 
     @staticmethod
     def _schema_version(conn: sqlite3.Connection) -> int | None:
@@ -308,7 +319,8 @@ class IndexStore:
                 _, fid, path, size, mtime = entry
                 stats.append((size, mtime, fid))
         with self._write() as conn:
-            self._clear(conn, clear)
+            if not self._bulk:
+                self._clear(conn, clear)
             conn.executemany(
                 "INSERT OR REPLACE INTO files (id, path, size, mtime_ns, sha1, language, "
                 "indexed_at, skip_reason, line_count, has_errors) "

@@ -1,0 +1,440 @@
+"""`radix-ls batch`: run one code action on every matching place in a set of files.
+
+Many requests are in flight at once (`concurrency`), so an engine that batches (SGLang)
+serves them together; work is queued file by file, so consecutive prompts share a file's
+prefix and hit the prefix cache. Every place in a file is computed against the file as it
+is; the edits are merged (overlaps dropped and reported), the merged file must parse with no
+new errors, and only then is it shown (`--diff`, the default: nothing is written) or written
+(`--apply`: atomically, journalled, refusing files with uncommitted changes unless forced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from radix_ls.batch.journal import Journal, digest, write_atomically
+from radix_ls.config import Settings
+from radix_ls.context.repo import RepoContext
+from radix_ls.engine.base import Engine, EngineError
+from radix_ls.features import actions as A
+from radix_ls.features import edits as E
+from radix_ls.features.syntax import SyntaxDocument
+from radix_ls.index import languages
+from radix_ls.index.ignore import WorkspaceIgnore
+from radix_ls.index.scan import list_files
+from radix_ls.workspace.documents import DocumentSnapshot, TextEdit, language_for_path
+from radix_ls.workspace.files import SourceFileError, read_source
+
+
+class BatchError(Exception):
+    """The batch cannot start (bad paths, an action that needs an editor...)."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    action: str
+    paths: tuple[Path, ...]
+    root: Path
+    glob: str | None = None
+    apply: bool = False
+    force: bool = False
+    concurrency: int = 4
+    instruction: str = ""
+
+
+@dataclass
+class TargetOutcome:
+    name: str
+    line: int  # 1-based
+    ok: bool
+    message: str = ""
+    attempts: int = 0
+    seconds: float = 0.0
+    completion_tokens: int = 0
+
+
+@dataclass
+class FileOutcome:
+    path: str  # relative to the root
+    # changed | unchanged | failed | refused | finished-earlier | changed-since | unreadable
+    status: str = "pending"
+    message: str = ""
+    targets: list[TargetOutcome] = field(default_factory=list)
+    diff: str = ""
+    new_text: str | None = None
+
+
+@dataclass
+class BatchReport:
+    action: str
+    mode: str
+    files: list[FileOutcome]
+    seconds: float = 0.0
+
+    @property
+    def targets(self) -> list[TargetOutcome]:
+        return [t for f in self.files for t in f.targets]
+
+    @property
+    def failed(self) -> int:
+        return sum(not t.ok for t in self.targets) + sum(
+            f.status in ("failed", "unreadable", "refused") and not f.targets for f in self.files
+        )
+
+    def to_json(self) -> dict[str, object]:
+        targets = self.targets
+        return {
+            "action": self.action,
+            "mode": self.mode,
+            "seconds": round(self.seconds, 3),
+            "targets": len(targets),
+            "succeeded": sum(t.ok for t in targets),
+            "failed": self.failed,
+            "targetsPerSecond": round(len(targets) / self.seconds, 3) if self.seconds else None,
+            "files": [
+                {
+                    "path": f.path,
+                    "status": f.status,
+                    "message": f.message,
+                    "targets": [t.__dict__ for t in f.targets],
+                }
+                for f in self.files
+            ],
+        }
+
+
+# -- finding files ---------------------------------------------------------------------------
+
+
+def find_files(options: BatchOptions) -> list[Path]:
+    """The source files under the given paths (ignore rules apply inside directories; a file
+    named explicitly is always taken), filtered by `glob`, sorted."""
+    root = options.root
+    ignore = WorkspaceIgnore(root)
+    listed: list[str] | None = None
+    found: set[Path] = set()
+    for given in options.paths:
+        path = given.resolve()
+        if not path.exists():
+            raise BatchError(f"{given}: no such file or directory")
+        if path.is_file():
+            found.add(path)
+            continue
+        if listed is None:
+            listed, _how = list_files(root, ignore)
+        try:
+            prefix = path.relative_to(root).as_posix()
+        except ValueError:
+            raise BatchError(f"{given} is outside the workspace {root}") from None
+        prefix = "" if prefix == "." else prefix + "/"
+        found.update(root / rel for rel in listed if rel.startswith(prefix))
+    out = []
+    for path in sorted(found):
+        rel = _rel(path, root)
+        if languages.language_for_path(path.name) is None:
+            continue
+        if options.glob and not (
+            fnmatch.fnmatch(rel, options.glob) or fnmatch.fnmatch(path.name, options.glob)
+        ):
+            continue
+        out.append(path)
+    return out
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def dirty_files(root: Path, paths: list[Path]) -> set[Path] | None:
+    """Files with uncommitted changes (modified, staged or untracked); None outside git."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run(
+            [git, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."],
+            cwd=root,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        top = subprocess.run(
+            [git, "rev-parse", "--show-toplevel"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0 or top.returncode != 0:
+        return None
+    base = Path(top.stdout.strip()).resolve()
+    dirty: set[Path] = set()
+    entries = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    skip_next = False
+    for entry in entries:
+        if skip_next:  # the source path of a rename
+            skip_next = False
+            continue
+        if len(entry) < 4:
+            continue
+        status, name = entry[:2], entry[3:]
+        if status[0] in "RC":
+            skip_next = True
+        dirty.add((base / name).resolve())
+    wanted = {p.resolve() for p in paths}
+    return dirty & wanted
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+class Progress:
+    """One status line on a terminal (redrawn), a line per finished file otherwise."""
+
+    def __init__(self, stream: TextIO, total_files: int) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.total_files = total_files
+        self.targets = 0
+        self.targets_done = 0
+        self.failed = 0
+        self.files_done = 0
+        self.start = time.perf_counter()
+
+    def draw(self, note: str = "") -> None:
+        if not self.tty and not note:
+            return
+        elapsed = time.perf_counter() - self.start
+        width = 24
+        share = self.targets_done / self.targets if self.targets else 0.0
+        bar = "#" * int(share * width) + "." * (width - int(share * width))
+        line = (
+            f"[{bar}] {self.targets_done}/{self.targets} places, "
+            f"{self.files_done}/{self.total_files} files, {self.failed} failed, {elapsed:.0f} s"
+        )
+        if self.tty:
+            self.stream.write("\r\033[K" + line + (f"  {note}" if note else ""))
+        else:
+            self.stream.write(f"radix-ls: {note}: {line}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def run_batch(
+    engine: Engine,
+    settings: Settings,
+    options: BatchOptions,
+    *,
+    repo: RepoContext | None = None,
+    journal_dir: Path,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    on_file_done: Callable[[FileOutcome], None] | None = None,
+) -> BatchReport:
+    """Run the batch; prints diffs (or writes files), progress and a summary."""
+    start = time.perf_counter()
+    files = find_files(options)
+    report = BatchReport(options.action, "apply" if options.apply else "diff", [])
+    if not files:
+        err.write("radix-ls: no source files matched\n")
+        return report
+    service = A.ActionService(engine, settings, repo)
+    journal = _journal(journal_dir, options) if options.apply else None
+    dirty: set[Path] = set()
+    if options.apply and not options.force:
+        found = dirty_files(options.root, files)
+        if found is None:
+            raise BatchError(
+                f"{options.root} is not in a git work tree, so --apply cannot tell edited "
+                "files from committed ones; commit first, or pass --force"
+            )
+        dirty = found
+    progress = Progress(err, len(files))
+    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    outcomes = [FileOutcome(_rel(p, options.root)) for p in files]
+    report.files = outcomes
+
+    async def one_file(path: Path, outcome: FileOutcome) -> None:
+        await _run_file(path, outcome, options, service, semaphore, progress, journal, dirty)
+        progress.files_done += 1
+        progress.draw() if progress.tty else progress.draw(f"{outcome.path} {outcome.status}")
+        if on_file_done is not None:
+            on_file_done(outcome)
+
+    completed = False
+    try:
+        await asyncio.gather(*(one_file(p, o) for p, o in zip(files, outcomes, strict=True)))
+        completed = True
+    finally:
+        progress.finish()
+        report.seconds = time.perf_counter() - start
+        if journal is not None:
+            # a complete, clean run needs no resuming; otherwise keep what was done
+            journal.close(remove=completed and report.failed == 0)
+    if not options.apply:
+        for outcome in outcomes:
+            if outcome.diff:
+                out.write(outcome.diff)
+        out.flush()
+    _summary(report, err, options)
+    return report
+
+
+def _journal(directory: Path, options: BatchOptions) -> Journal:
+    key = json.dumps(
+        [str(options.root.resolve()), options.action, options.instruction, options.glob],
+    )
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Journal(directory / f"{options.action}-{name}.jsonl")
+
+
+async def _run_file(
+    path: Path,
+    outcome: FileOutcome,
+    options: BatchOptions,
+    service: A.ActionService,
+    semaphore: asyncio.Semaphore,
+    progress: Progress,
+    journal: Journal | None,
+    dirty: set[Path],
+) -> None:
+    try:
+        text = await asyncio.to_thread(read_source, path, service.settings.max_file_bytes)
+    except SourceFileError as exc:
+        outcome.status, outcome.message = "unreadable", str(exc)
+        return
+    if journal is not None:
+        state = journal.status(outcome.path, text)
+        if state == "finished":
+            outcome.status = "finished-earlier"
+            return
+        if state == "changed":
+            outcome.status = "changed-since"
+            outcome.message = "changed since an earlier run wrote it; left alone"
+            return
+    if path in dirty:  # both resolved
+        outcome.status = "refused"
+        outcome.message = "has uncommitted changes (commit or stash them, or pass --force)"
+        return
+    snapshot = DocumentSnapshot(path.as_uri(), 0, language_for_path(path), text, path)
+    doc = A.parse(snapshot)
+    if doc is None:
+        outcome.status = "unchanged"
+        return
+    try:
+        targets = A.batch_targets(doc, options.action)
+    except A.ActionFailed as exc:
+        raise BatchError(str(exc)) from None
+    if options.instruction:
+        targets = [
+            A.ActionRequest(t.action, t.start, t.end, t.name, options.instruction) for t in targets
+        ]
+    progress.targets += len(targets)
+    progress.draw()
+
+    async def one(target: A.ActionRequest) -> tuple[TargetOutcome, A.ActionResult | None]:
+        line = doc.line_of(target.start) + 1
+        async with semaphore:
+            began = time.perf_counter()
+            try:
+                result = await service.run(snapshot, target, root=options.root)
+            except (A.ActionFailed, EngineError) as exc:
+                done = TargetOutcome(target.name, line, False, str(exc))
+                result = None
+            else:
+                tokens = sum(s.completion_tokens for s in result.stats)
+                done = TargetOutcome(
+                    target.name, line, True, result.summary, result.attempts, 0.0, tokens
+                )
+            done.seconds = round(time.perf_counter() - began, 3)
+        progress.targets_done += 1
+        progress.failed += not done.ok
+        progress.draw()
+        return done, result
+
+    results = await asyncio.gather(*(one(t) for t in targets))
+    edits: list[TextEdit] = []
+    taken: list[tuple[int, int]] = []
+    for done, result in results:
+        outcome.targets.append(done)
+        if result is None:
+            continue
+        mine = [e for c in result.changes if c.path == path for e in c.edits]
+        if any(_overlaps(span, (e.start, e.end)) for span in taken for e in mine):
+            done.ok, done.message = False, "overlaps another edit in this file; run again"
+            progress.failed += 1
+            continue
+        taken.extend((e.start, e.end) for e in mine)
+        edits.extend(mine)
+    if not edits:
+        outcome.status = "failed" if any(not t.ok for t in outcome.targets) else "unchanged"
+        return
+    new_text = E.apply_all(text, edits)
+    errors = SyntaxDocument(new_text, doc.language).errors()
+    if len(errors) > len(doc.errors()):
+        outcome.status = "failed"
+        outcome.message = f"the combined edits do not parse ({errors[0].describe()})"
+        for t in outcome.targets:
+            t.ok = False
+        return
+    outcome.new_text = new_text
+    outcome.diff = E.unified_diff(text, new_text, outcome.path)
+    failed = any(not t.ok for t in outcome.targets)
+    outcome.status = "changed"
+    if failed:
+        outcome.message = "some places failed; the others were changed"
+    if journal is not None:
+        before, after = digest(text), digest(new_text)
+        journal.record(outcome.path, "writing", before, after)
+        await asyncio.to_thread(write_atomically, path, new_text)
+        journal.record(outcome.path, "done", before, after)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two edits touch the same text (two insertions at one point count: their
+    order would be a guess)."""
+    return (b[0] < a[1] and a[0] < b[1]) or (a[0] == a[1] == b[0] == b[1])
+
+
+def _summary(report: BatchReport, err: TextIO, options: BatchOptions) -> None:
+    targets = report.targets
+    ok = sum(t.ok for t in targets)
+    by_status: dict[str, int] = {}
+    for f in report.files:
+        by_status[f.status] = by_status.get(f.status, 0) + 1
+    files = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    rate = f", {len(targets) / report.seconds:.2f} places/s" if report.seconds else ""
+    verb = "written" if options.apply else "shown as a diff (nothing written)"
+    err.write(
+        f"radix-ls batch {report.action}: {len(targets)} places in {len(report.files)} files: "
+        f"{ok} done, {report.failed} failed; files: {files}; changes {verb}; "
+        f"{report.seconds:.1f} s{rate}\n"
+    )
+    for f in report.files:
+        if f.message:
+            err.write(f"  {f.path}: {f.status}: {f.message}\n")
+        for t in f.targets:
+            if not t.ok:
+                err.write(f"  {f.path}:{t.line} {t.name}: {t.message}\n")
+    err.flush()

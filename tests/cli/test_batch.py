@@ -1,0 +1,197 @@
+"""`radix-ls batch` on a small git repository with the tiny model: diff vs apply, resuming
+after a kill, refusing dirty files. The docstring action's text is formatted by radix-ls, so
+the tiny model's nonsense still makes valid edits."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from radix_ls.features.syntax import SyntaxDocument
+
+CLI = [sys.executable, "-m", "radix_ls"]
+
+
+def module(n: int) -> str:
+    return (
+        f'"""Module {n}."""\n\n\n'
+        f"def scale_{n}(values, factor):\n"
+        f"    out = []\n"
+        f"    for v in values:\n"
+        f"        out.append(v * factor + {n})\n"
+        f"    return out\n\n\n"
+        f"class Counter{n}:\n"
+        f"    def bump(self, by=1):\n"
+        f"        self.count = getattr(self, 'count', 0) + by\n"
+        f"        return self.count\n"
+    )
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def make_repo(root: Path, files: int) -> Path:
+    repo = root / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    for n in range(files):
+        (repo / "pkg" / f"mod{n:02d}.py").write_text(module(n))
+    (repo / "README.md").write_text("not code\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    return repo
+
+
+def batch(repo: Path, model: Path, *args: str, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [*CLI, "batch", "docstring", "pkg", "--model", str(model), "--no-index", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted((repo / "pkg").glob("*.py"))}
+
+
+def test_diff_writes_nothing_and_apply_writes_exactly_the_diff(tmp_path, tiny_model):
+    repo = make_repo(tmp_path, 3)
+    before = snapshot(repo)
+    shown = batch(repo, tiny_model, "--json", str(tmp_path / "diff.json"))
+    assert shown.returncode == 0, shown.stderr
+    assert snapshot(repo) == before and git(repo, "status", "--porcelain") == ""
+    assert shown.stdout.count("+++ b/pkg/mod") == 3
+    assert "nothing written" in shown.stderr
+    report = json.loads((tmp_path / "diff.json").read_text())
+    # a module docstring is not a target; each function, class and method without one is
+    assert report["targets"] == 9 and report["succeeded"] == 9 and report["failed"] == 0
+
+    # the diff, applied by git to a clone, equals what --apply writes
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    patch = tmp_path / "change.patch"
+    patch.write_text(shown.stdout)
+    git(clone, "apply", str(patch))
+    applied = batch(repo, tiny_model, "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout == ""
+    assert snapshot(repo) == snapshot(clone) != before
+    for text in snapshot(repo).values():
+        assert SyntaxDocument(text, "python").errors() == []
+        assert text.count('"""') == 2 * 4  # module, function, class, method: one each
+
+
+def test_apply_refuses_dirty_files_unless_forced(tmp_path, tiny_model):
+    repo = make_repo(tmp_path, 2)
+    dirty = repo / "pkg" / "mod00.py"
+    dirty.write_text(dirty.read_text() + "\n# work in progress\n")
+    fresh = 'def fresh(x):\n    """Return x."""\n    return x\n'
+    (repo / "pkg" / "new.py").write_text(fresh)  # untracked (and nothing to do in it)
+    out = batch(repo, tiny_model, "--apply")
+    assert out.returncode == 1
+    assert "pkg/mod00.py: refused: has uncommitted changes" in out.stderr
+    assert "pkg/new.py: refused" in out.stderr
+    assert (
+        dirty.read_text().endswith("# work in progress\n") and '"""Scale' not in dirty.read_text()
+    )
+    assert (repo / "pkg" / "new.py").read_text() == fresh
+    assert '"""' in (repo / "pkg" / "mod01.py").read_text().split("def scale_1")[1]
+    forced = batch(repo, tiny_model, "--apply", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert dirty.read_text().count('"""') == 8
+
+
+def test_apply_outside_git_needs_force(tmp_path, tiny_model):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text(module(1))
+    out = batch(tmp_path, tiny_model, "--apply", "--workspace", str(tmp_path))
+    assert out.returncode == 2
+    assert "not in a git work tree" in out.stderr and "--force" in out.stderr
+
+
+def test_usage_errors(tmp_path, tiny_model):
+    repo = make_repo(tmp_path, 1)
+    rewrite = subprocess.run(
+        [*CLI, "batch", "rewrite", "pkg", "--model", str(tiny_model)],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert rewrite.returncode == 2 and "--instruction" in rewrite.stderr
+    extract = subprocess.run(
+        [*CLI, "batch", "extract-function", "pkg", "--model", str(tiny_model), "--no-index"],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert extract.returncode == 2 and "needs a place chosen in an editor" in extract.stderr
+    missing = subprocess.run(
+        [*CLI, "batch", "docstring", "nope", "--model", str(tiny_model)],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "nope: no such file" in missing.stderr
+
+
+@pytest.mark.timeout(900)
+def test_a_killed_apply_resumes_without_redoing_or_damaging_files(tmp_path, tiny_model):
+    repo = make_repo(tmp_path, 12)
+    cache = tmp_path / "cache"
+    env = {"RADIX_LS_CACHE_DIR": str(cache)}
+    # what every file should become (a --diff run changes nothing)
+    expected_repo = tmp_path / "expected"
+    subprocess.run(["git", "clone", "-q", str(repo), str(expected_repo)], check=True)
+    diff = batch(expected_repo, tiny_model, "--concurrency", "1", env=env)
+    assert diff.returncode == 0, diff.stderr
+    patch = tmp_path / "all.patch"
+    patch.write_text(diff.stdout)
+    git(expected_repo, "apply", str(patch))
+    expected = snapshot(expected_repo)
+    original = snapshot(repo)
+
+    proc = subprocess.Popen(
+        [*CLI, "batch", "docstring", "pkg", "--model", str(tiny_model), "--no-index", "--apply",
+         "--concurrency", "1"],
+        cwd=repo, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    journal_dir = cache / "batch"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        journals = list(journal_dir.glob("docstring-*.jsonl")) if journal_dir.is_dir() else []
+        if journals and journals[0].read_text().count('"done"') >= 2:
+            break
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    journal = journals[0].read_text()
+
+    halfway = snapshot(repo)
+    written = {name for name, text in halfway.items() if text != original[name]}
+    assert 2 <= len(written) < len(original), "the kill should land midway"
+    for name, text in halfway.items():  # each file is whole: untouched or fully done
+        assert text in (original[name], expected[name]), name
+
+    resumed = batch(repo, tiny_model, "--apply", "--concurrency", "1", "--json",
+                    str(tmp_path / "resume.json"), env=env)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads((tmp_path / "resume.json").read_text())
+    statuses = {Path(f["path"]).name: f["status"] for f in report["files"]}
+    assert {n for n, s in statuses.items() if s == "finished-earlier"} == written
+    assert all(statuses[n] == "changed" for n in original if n not in written)
+    assert snapshot(repo) == expected  # nothing done twice, nothing left out
+    assert '"writing"' in journal
+    assert not list(journal_dir.glob("docstring-*.jsonl")), "a clean finish removes the journal"
