@@ -901,7 +901,7 @@ def _comment_docstring(lines: list[str], language: str, name: str, indent: str, 
     if language == "go":
         first = (
             lines[0]
-            if lines[0].startswith(name)
+            if lines[0].split(" ")[0] == name  # Go doc comments start with the name
             else f"{name} {lines[0][:1].lower()}{lines[0][1:]}"
         )
         return nl.join(f"{indent}//" + (f" {line}" if line else "") for line in [first, *lines[1:]])
