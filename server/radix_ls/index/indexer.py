@@ -446,13 +446,12 @@ class Indexer:
 
     def _with_resolved(self, entry: tuple) -> tuple:
         """An "indexed" entry with each import row's resolved targets appended."""
-        resolver = self._resolver_now()
-        path, language = entry[2], entry[6]
-        rows = [
-            (*row, "\n".join(resolver.resolve(path, language, import_from_row(row[1:]))))
-            for row in entry[10]
-        ]
-        return (*entry[:10], rows, *entry[11:])
+        rows = entry[10]
+        if not rows:
+            return entry
+        targets = self._resolver_now().resolve_rows(entry[2], entry[6], rows)
+        resolved = [(*row, found) for row, found in zip(rows, targets, strict=True)]
+        return (*entry[:10], resolved, *entry[11:])
 
     def _resolve(
         self,

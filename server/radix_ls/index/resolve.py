@@ -145,11 +145,18 @@ class Resolver:
         # Memos: many files import the same modules from the same directories. Plain dicts:
         # a race between threads can only compute an entry twice.
         self._memo: dict[tuple, tuple[str, ...]] = {}
+        # (language, directory, module, names "\n"-joined, kind) -> targets "\n"-joined
+        self._row_memo: dict[tuple[str, str, str, str, str], str] = {}
         self._modules: dict[str, str | None] = {}
         self._roots: dict[str, list[str]] = {}
 
     def resolve(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
         """Workspace files that `imp` in file `path` refers to; () when none (stdlib, packages)."""
+        found = self._resolve_all(path, language, imp)
+        return tuple(p for p in found if p != path) if path in found else found
+
+    def _resolve_all(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
+        """As `resolve`, `path` itself included (memoised per directory, shared by its files)."""
         handler = _HANDLERS.get(language)
         if handler is None:
             return ()
@@ -163,7 +170,31 @@ class Resolver:
             except (OSError, ValueError):
                 found = ()
             self._memo[key] = found
-        return tuple(p for p in found if p != path) if path in found else found
+        return found
+
+    def resolve_rows(self, path: str, language: str, rows: Iterable[tuple]) -> list[str]:
+        """The targets ("\n"-joined) of each of a file's import rows as the index stores them
+        (`(file id, module, names "\n"-joined, line, kind)`).
+
+        The indexer's bulk path: the memo is keyed on the row's own strings, so the many
+        imports that repeat across the files of a directory cost one lookup each, without
+        building an `Import` first."""
+        if language not in _HANDLERS:
+            return ["" for _ in rows]
+        where = path if language == "rust" else posixpath.dirname(path)
+        memo = self._row_memo
+        out: list[str] = []
+        for row in rows:
+            key = (language, where, row[1], row[2], row[4])
+            found = memo.get(key)
+            if found is None:
+                module, names, line, kind = row[1:5]
+                imp = Import(module, tuple(names.split("\n")) if names else (), line, kind)
+                found = memo[key] = "\n".join(self._resolve_all(path, language, imp))
+            if path in found and path in found.split("\n"):  # a file never imports itself
+                found = "\n".join(p for p in found.split("\n") if p != path)
+            out.append(found)
+        return out
 
     # -- helpers shared by the languages ---------------------------------------------------
 
@@ -234,7 +265,7 @@ def _python_module(resolver: Resolver, base: str) -> str | None:
 
 
 def _join(*parts: str) -> str:
-    return "/".join(p for p in parts if p)
+    return "/".join([p for p in parts if p])
 
 
 def _resolve_python(resolver: Resolver, path: str, imp: Import) -> list[str]:
