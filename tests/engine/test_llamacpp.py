@@ -160,3 +160,17 @@ def test_partial_stop_holds_back_a_possible_stop_sequence():
     assert _partial_stop("abc\n\n", ("\n\n\n",)) == 2
     assert _partial_stop("abc", ("\n\n",)) == 0
     assert _partial_stop("x <|fi", ("<|file_sep|>",)) == 4
+
+
+def test_weight_repacking_is_off_on_amx_cpus_and_can_be_forced(monkeypatch):
+    """llama.cpp's AMX repacking of Q4_K weights segfaults on the first decode (the embedded
+    Gemma crashed on every prompt on an AMX Xeon); radix-ls turns it off there."""
+    from radix_ls.engine.llamacpp import weight_repacking
+
+    monkeypatch.setenv("RADIX_LS_LLAMA_REPACK", "0")
+    assert weight_repacking() is False
+    monkeypatch.setenv("RADIX_LS_LLAMA_REPACK", "1")
+    assert weight_repacking() is True
+    monkeypatch.delenv("RADIX_LS_LLAMA_REPACK")
+    flags = open("/proc/cpuinfo").read()
+    assert weight_repacking() is ("amx_tile" not in flags and "amx_int8" not in flags)

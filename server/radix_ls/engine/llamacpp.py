@@ -55,6 +55,47 @@ def _partial_stop(text: str, stops: tuple[str, ...]) -> int:
     return longest
 
 
+def weight_repacking() -> bool:
+    """Whether llama.cpp may repack weights into its extra CPU buffer types.
+
+    Off on CPUs with AMX (Sapphire Rapids and later): there llama.cpp repacks Q4_K weights for
+    AMX and the first decode segfaults (ggml_backend_amx_mul_mat; the embedded Gemma 3 270M
+    Q4_K_M crashes on every prompt). `RADIX_LS_LLAMA_REPACK=1` or `=0` overrides.
+    """
+    forced = os.environ.get("RADIX_LS_LLAMA_REPACK", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return True
+    return not ({"amx_tile", "amx_int8", "amx_bf16"} & set(flags.split()))
+
+
+_params_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _model_params(llama_cpp: Any, use_extra_bufts: bool) -> Any:
+    """`Llama()` takes its model parameters from `llama_model_default_params()` and has no
+    argument for `use_extra_bufts`; set it there for the duration of one load."""
+    module = llama_cpp.llama
+    original = module.llama_cpp.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = use_extra_bufts
+        return value
+
+    with _params_lock:
+        module.llama_cpp.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            module.llama_cpp.llama_model_default_params = original
+
+
 def _route_llama_logs(llama_cpp: Any) -> None:
     """Send llama.cpp's own log lines to our logger (debug; its errors as warnings) instead of
     letting it print to stderr around our log format."""
@@ -107,15 +148,19 @@ class LlamaCppEngine(Engine):
             raise EngineError(f"model file not found: {model_path}")
         _route_llama_logs(llama_cpp)
         threads = n_threads or os.cpu_count() or 1
+        repack = weight_repacking()
+        if not repack:
+            log.debug("weight repacking off (AMX CPU or RADIX_LS_LLAMA_REPACK=0)")
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(model_path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                vocab_only=vocab_only,
-                verbose=False,
-            )
+            with _model_params(llama_cpp, repack):
+                llm = llama_cpp.Llama(
+                    model_path=str(model_path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    vocab_only=vocab_only,
+                    verbose=False,
+                )
         except Exception as exc:  # llama.cpp reports bad files as ValueError/RuntimeError
             raise EngineError(f"could not load model {model_path}: {exc}") from exc
         return cls(llm, model_path)
