@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from radix_ls.features.syntax import SyntaxDocument
+
 from .neovim import FUNCTION, FUNCTION_ROW, run_script, workspace
 
 # On its empty last line the tiny model generates until maxTokens (2500 take seconds): long
@@ -228,3 +230,22 @@ def test_neovim_012_uses_the_builtin_inline_completion(nvim, tmp_path):
     assert run["dismiss"] == {"text": "total + 1", "changed": False, "call": ["get", True]}
     assert run["accept"] == {"text": "total + 1!", "changed": True, "call": ["get", False]}
     assert run["nothing"]["changed"] is False
+
+
+def test_rewrite_with_instruction_asks_and_runs_on_the_server(nvim, tmp_path):
+    """The plugin's radix-ls.rewrite command asks for the instruction and the server runs
+    the model with it. Whatever the tiny model writes, the buffer either holds a rewrite
+    that parses or stays as it was with an error shown (never a broken edit)."""
+    path = workspace(tmp_path, "shapes.py", LONG)
+    run = run_script(
+        nvim, "rewrite.lua", path.parent, RADIX_TEST_FILE=str(path), RADIX_TEST_ROWS="4,5"
+    )
+    assert run["prompts"] == ["radix-ls rewrite: "]
+    assert run["status"]["lastCompletion"]["completionTokens"] > 0
+    errors = [m["msg"] for m in run["messages"] if m["level"] == 4]  # vim.log.levels.ERROR
+    if run["after"] == run["before"]:
+        assert errors and "rejected" in errors[0], run["messages"]
+    else:
+        assert not errors, errors
+        assert SyntaxDocument(run["after"] + "\n", "python").errors() == []
+        assert run["after"].startswith("import math\n")

@@ -22,6 +22,9 @@ return {
   -- also tells radix-ls not to run the model a second time for textDocument/completion.
   capabilities = {
     textDocument = { inlineCompletion = { dynamicRegistration = false } },
+    -- The plugin defines the `radix-ls.rewrite` command (it asks for the instruction), so
+    -- the server may offer "Rewrite with instruction…".
+    experimental = { radixLs = { rewritePrompt = true } },
   },
   -- The `radix-ls` section of workspace/configuration (camelCase keys, all optional).
   -- vim.empty_dict(): an empty Lua table would be sent as a JSON list, not an object.

@@ -45,6 +45,19 @@ for lhs, action in pairs({
   end, { desc = 'radix-ls: ' .. action:gsub('_', ' ') })
 end
 
+-- The server's "Rewrite with instruction…" code action runs this client-side command.
+vim.lsp.commands['radix-ls.rewrite'] = function(command, ctx)
+  require('radix_ls').rewrite_command(command, ctx)
+end
+
+vim.api.nvim_create_user_command('RadixLsRewrite', function(opts)
+  require('radix_ls').rewrite(opts.args, opts.line1, opts.line2)
+end, {
+  nargs = '*',
+  range = true,
+  desc = 'radix-ls: rewrite the selected lines (or the function at the cursor) as instructed',
+})
+
 vim.api.nvim_create_user_command('RadixLsStatus', function()
   require('radix_ls').status()
 end, { desc = 'radix-ls: show the server state' })

@@ -172,6 +172,78 @@ function M.attach(client, bufnr)
   end
 end
 
+--- Run `radixLs.applyAction` on the server (it computes the edit and applies it through
+--- workspace/applyEdit); errors are shown with vim.notify.
+---@param client vim.lsp.Client
+---@param args table
+---@param bufnr integer
+local function apply_action(client, args, bufnr)
+  client:request('workspace/executeCommand', {
+    command = 'radixLs.applyAction',
+    arguments = { args },
+  }, function(err, result)
+    if err then
+      vim.notify('radix-ls: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif type(result) == 'table' and result.summary and result.summary ~= '' then
+      vim.notify('radix-ls: ' .. result.summary, vim.log.levels.INFO)
+    end
+  end, bufnr)
+end
+
+--- The `radix-ls.rewrite` command of the server's "Rewrite with instruction…" code action:
+--- ask for the instruction, then let the server compute and apply the rewrite.
+---@param command lsp.Command
+---@param ctx table
+function M.rewrite_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local args = command.arguments and command.arguments[1]
+  if not client or type(args) ~= 'table' then
+    return
+  end
+  vim.ui.input({ prompt = 'radix-ls rewrite: ' }, function(instruction)
+    if not instruction or vim.trim(instruction) == '' then
+      return
+    end
+    args = vim.deepcopy(args)
+    args.instruction = instruction
+    apply_action(client, args, ctx.bufnr)
+  end)
+end
+
+--- :[range]RadixLsRewrite {instruction}: rewrite lines line1..line2 of the current buffer
+--- (the server widens them to whole statements, or takes the enclosing function).
+---@param instruction string
+---@param line1 integer 1-based
+---@param line2 integer 1-based
+function M.rewrite(instruction, line1, line2)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = vim.lsp.get_clients({ bufnr = bufnr, name = 'radix_ls' })[1]
+  if not client then
+    vim.notify('radix-ls: no radix_ls client in this buffer', vim.log.levels.WARN)
+    return
+  end
+  local function run(text)
+    if not text or vim.trim(text) == '' then
+      return
+    end
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, true)[1]
+    apply_action(client, {
+      uri = vim.uri_from_bufnr(bufnr),
+      action = 'rewrite',
+      range = {
+        start = { line = line1 - 1, character = 0 },
+        ['end'] = { line = line2 - 1, character = #last },
+      },
+      instruction = text,
+    }, bufnr)
+  end
+  if vim.trim(instruction or '') == '' then
+    vim.ui.input({ prompt = 'radix-ls rewrite: ' }, run)
+  else
+    run(instruction)
+  end
+end
+
 --- Show the server's state (`radixLs/status`) for the current buffer's radix_ls client.
 function M.status()
   local client = vim.lsp.get_clients({ bufnr = 0, name = 'radix_ls' })[1]

@@ -118,7 +118,8 @@ def register(server: RadixServer) -> None:
                 f"{action.title}: the document changed since the action was offered; ask again"
             )
         if request.action == "rewrite" and not request.instruction:
-            raise RequestFailed("rewrite needs an instruction (run it through its command)")
+            # Its command asks for the instruction and then applies the edit itself.
+            return action
         result = await ls.run_action(snapshot, request, action.title)
         action.edit = to_workspace_edit(ls, uri, snapshot.version, result)
         return action
