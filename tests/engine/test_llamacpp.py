@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 import pytest
 from llama_cpp import Llama
@@ -172,5 +173,5 @@ def test_weight_repacking_is_off_on_amx_cpus_and_can_be_forced(monkeypatch):
     monkeypatch.setenv("RADIX_LS_LLAMA_REPACK", "1")
     assert weight_repacking() is True
     monkeypatch.delenv("RADIX_LS_LLAMA_REPACK")
-    flags = open("/proc/cpuinfo").read()
+    flags = Path("/proc/cpuinfo").read_text()
     assert weight_repacking() is ("amx_tile" not in flags and "amx_int8" not in flags)
