@@ -62,6 +62,8 @@ class TargetOutcome:
     attempts: int = 0
     seconds: float = 0.0
     completion_tokens: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens served from the engine's prefix cache
 
 
 @dataclass
@@ -363,9 +365,15 @@ async def _run_file(
                 done = TargetOutcome(target.name, line, False, str(exc))
                 result = None
             else:
-                tokens = sum(s.completion_tokens for s in result.stats)
                 done = TargetOutcome(
-                    target.name, line, True, result.summary, result.attempts, 0.0, tokens
+                    target.name,
+                    line,
+                    True,
+                    result.summary,
+                    result.attempts,
+                    completion_tokens=sum(s.completion_tokens for s in result.stats),
+                    prompt_tokens=sum(s.prompt_tokens for s in result.stats),
+                    cached_tokens=sum(s.cached_tokens or 0 for s in result.stats),
                 )
             done.seconds = round(time.perf_counter() - began, 3)
         progress.targets_done += 1
