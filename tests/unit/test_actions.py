@@ -241,3 +241,15 @@ def test_action_data_round_trips_and_bad_data_is_refused():
     for bad in [None, {"action": "nope"}, {"action": "fix", "start": 5, "end": 1}]:
         with pytest.raises(ValueError):
             A.ActionRequest.from_json(bad)
+
+
+def test_prompt_window_is_anchored_and_always_holds_the_target():
+    lines = [f"line {i}" for i in range(1000)]
+    count = len  # a "token" per character
+    assert A.window(lines, 10, 20, 10**6, count) == (0, 1000)
+    lo, hi = A.window(lines, 450, 460, 2000, count)
+    assert lo % 100 == 0 and hi % 100 == 0 and lo <= 450 and hi > 460
+    # nearby targets share the window (and so the cached prompt prefix)
+    assert A.window(lines, 455, 470, 2000, count) == (lo, hi)
+    # a target over the budget is still shown whole
+    assert A.window(lines, 100, 900, 50, count) == (100, 901)

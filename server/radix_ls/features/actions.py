@@ -610,15 +610,7 @@ class ActionService:
         text = snapshot.text
         lines = text.split("\n")
         first, last = doc.line_of(r.start), doc.line_of(r.end)
-        # Windows anchored on 100-line steps, so nearby targets (a batch) share the prefix.
-        lo, hi = 0, len(lines)
-        while self._count.text("\n".join(lines[lo:hi])) > budget * 3 // 4 and (
-            lo < first - 100 or hi > last + 100
-        ):
-            if hi - last > first - lo:
-                hi = max(last + 1, ((hi - 1 - last) // 2 + last) // 100 * 100 + 100)
-            else:
-                lo = min(first, (lo + (first - lo) // 2) // 100 * 100)
+        lo, hi = window(lines, first, last, budget * 3 // 4, self._count.text)
         shown = "\n".join(lines[lo:hi])
         rel = snapshot.path.name if snapshot.path else snapshot.display_path
         if root is not None and snapshot.path is not None:
@@ -642,6 +634,24 @@ class ActionService:
                     head += f"From {path}:\n```\n{body}\n```\n"
         span = f" (lines {lo + 1}-{hi})" if (lo, hi) != (0, len(lines)) else ""
         return f"{head}File {rel}{span}:\n```\n{shown}\n```\n\n"
+
+
+def window(
+    lines: list[str], first: int, last: int, budget: int, count: Callable[[str], int]
+) -> tuple[int, int]:
+    """The lines [lo, hi) of a file to show for a target on lines first..last (0-based):
+    the whole file if it fits `budget` tokens, else the widest margin around the target that
+    fits, with both ends on multiples of 100 lines, so that nearby targets (a batch over one
+    file) get the same window and share the cached prompt prefix. The target itself is always
+    shown, even when it alone is over the budget."""
+    if count("\n".join(lines)) <= budget:
+        return 0, len(lines)
+    for margin in (2000, 1000, 500, 300, 200, 100, 50, 0):
+        lo = max(0, (first - margin) // 100 * 100) if margin else first
+        hi = min(len(lines), -(-(last + 1 + margin) // 100) * 100) if margin else last + 1
+        if count("\n".join(lines[lo:hi])) <= budget:
+            return lo, hi
+    return first, last + 1
 
 
 # -- answer -> edit (pure: no model) --------------------------------------------------------
