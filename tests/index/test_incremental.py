@@ -61,6 +61,47 @@ def test_random_edits_match_a_fresh_parse(language, path):
     assert doc.tree.root_node.end_byte == len(doc.data)
 
 
+@pytest.mark.parametrize(("language", "path"), SOURCES, ids=[p for _, p in SOURCES])
+def test_typos_taken_back_and_undone_match_a_fresh_parse(language, path):
+    """An edit that brings back the text before the last edit restores that state: after a
+    backspace, an undo and a redo the outline is still the one a fresh parse gives."""
+    rng = random.Random(f"{path}-undo")
+    text = (REPOS / path).read_text()
+    doc = IncrementalDocument(language, text, path)
+    for _ in range(80):
+        start, end, new = _random_edit(rng, doc.text)
+        before = doc.text
+        doc.apply_text_edit(start, end, new)
+        after = doc.text
+        if rng.random() < 0.5:
+            _assert_same_as_fresh(doc, language)
+        if rng.random() < 0.6:  # take it back (backspace / undo), sometimes redo it
+            doc.apply_text_edit(start, start + len(new), before[start:end])
+            assert doc.text == before
+            _assert_same_as_fresh(doc, language)
+            if rng.random() < 0.5:
+                doc.apply_text_edit(start, end, new)
+                assert doc.text == after
+                _assert_same_as_fresh(doc, language)
+    _assert_same_as_fresh(doc, language)
+
+
+def test_nesting_follows_an_enclosing_definition_that_breaks():
+    """Breaking a class's header leaves its methods at the top level; fixing it nests them
+    again (the outline is re-nested whenever a definition disappears)."""
+    source = "class A:\n    def m(self):\n        return 1\n\n    def n(self):\n        pass\n"
+    doc = IncrementalDocument("python", source, "a.py")
+    assert [d.qualified_name for d in doc.definitions()] == ["A", "A.m", "A.n"]
+    doc.apply_text_edit(0, 5, "klass")  # `klass A:` is no class
+    fresh = extract("a.py", doc.data, "python", references=False, chunks=False)
+    assert doc.definitions() == fresh.definitions
+    doc.apply_text_edit(0, 5, "class")
+    assert [d.qualified_name for d in doc.definitions()] == ["A", "A.m", "A.n"]
+    body = doc.text.index("return 1")
+    doc.apply_text_edit(body, body, "x = 2; ")  # inside a method: nothing moves but ends
+    assert doc.definitions() == extract("a.py", doc.data, "python", chunks=False).definitions
+
+
 def test_multibyte_text_and_byte_level_edits():
     doc = IncrementalDocument("python", "s = 'é'\ndef f():\n    return '😀'\n")
     doc.apply_text_edit(6, 6, "ü")  # after the é: offsets are code points

@@ -68,6 +68,11 @@ class _Def:
     explicit_container: str
     parent: int = -1  # index into the sorted list of the enclosing container, -1 at top level
     qualified: str = ""
+    # caches of an open document's outline (incremental.py): the header text, and the
+    # `Definition` as last reported (valid while this object is, since a moved definition
+    # is a new object)
+    signature: str | None = None
+    definition: Definition | None = None
 
 
 def _text(data: bytes, start: int, end: int) -> str:

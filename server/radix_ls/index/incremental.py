@@ -1,14 +1,29 @@
 """An open document kept parsed while the user types: incremental parse, incremental outline.
 
 Each edit updates the tree (`tree.edit` + `parser.parse(new, old_tree)`, which reuses every
-unchanged subtree), shifts the outline (definitions and imports) after the edit by its byte
+unchanged subtree), moves the outline (definitions and imports) after the edit by its byte
 and line deltas, and forgets what the edit touched. The outline is brought up to date when
 asked (`definitions()`, `imports()`): only the bytes the edits since the last look touched,
 widened to the tree's changed ranges, are queried again, so several keystrokes between two
 looks cost one small query. Everything outside that region kept its text and structure, so
-shifting it is exact; a range-restricted query returns every match whose pattern root
+moving it is exact; a range-restricted query returns every match whose pattern root
 overlaps the range, so definitions enclosing the edit come back too (matches found wholly
 outside the range are ignored: some patterns reach there, others do not).
+
+What a keystroke costs beyond the parse is kept small, because it runs on the editor's
+event loop for every character typed:
+
+- the outline is never mutated: a moved definition is a new object, so an unmoved one keeps
+  its reported `Definition` and header text, and a definition that encloses the edit is
+  moved too (its end), so that when the query finds it again unchanged, nothing is re-nested
+  (`_nest` runs only when the region's definitions really changed);
+- the state before the last edit is kept (the tree is copied before `tree.edit`, which is
+  cheap: trees share their nodes). An edit that brings the text back to it, the backspace
+  after a typo or an undo, restores that state instead of parsing again. This matters
+  because the costly edits are exactly those: a character that opens a string or breaks the
+  indentation makes tree-sitter re-parse (and recover from errors in) most of the file, and
+  so does taking it back;
+- offsets in ASCII text are the same in code points and bytes, so no prefix is re-encoded.
 
 `file_index()` is a full extraction (references and chunks too), for when those are needed.
 
@@ -16,6 +31,8 @@ Not thread-safe: one document is edited by one thread (the LSP event loop) at a 
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import tree_sitter as ts
 
@@ -36,6 +53,10 @@ from radix_ls.index.model import Definition, FileIndex, Import
 # neighbouring tokens parse.
 _MARGIN = 1
 
+# An import while a document is open: (statement start, statement end, module, names,
+# line, kind); tuples, replaced (never changed) when they move.
+_Imp = tuple[int, int, str, list[str], int, str]
+
 
 def _map(offset: int, start: int, old_end: int, new_end: int, high: bool) -> int:
     """Where byte `offset` of the old text is in the new text (inside the edit: its edge)."""
@@ -54,6 +75,71 @@ def _point_after(start: tuple[int, int], text: bytes) -> tuple[int, int]:
     return start[0] + newlines, len(text) - text.rfind(b"\n") - 1
 
 
+def _moved(d: _Def, delta: int, delta_rows: int, start_too: bool) -> _Def:
+    """A copy of `d` whose end (and with `start_too` its start and name) moved by the deltas;
+    its body's edges move where they lie after the edit (`delta` applies to offsets past
+    the edit, which the caller knows the end is)."""
+    start, name_start, start_line = d.start, d.name_start, d.start_line
+    body_start, body_end = d.body_start, d.body_end
+    if start_too:
+        start += delta
+        name_start += delta
+        start_line += delta_rows
+        if body_start is not None:
+            body_start += delta
+    if body_end is not None:
+        body_end += delta
+    return _Def(
+        pattern=d.pattern,
+        query_kind=d.query_kind,
+        kind=d.kind,
+        scope=d.scope,
+        name_start=name_start,
+        name=d.name,
+        start=start,
+        end=d.end + delta,
+        start_line=start_line,
+        end_line=d.end_line + delta_rows,
+        body_start=body_start,
+        body_end=body_end,
+        explicit_container=d.explicit_container,
+        parent=d.parent,
+        qualified=d.qualified,
+        signature=d.signature,
+    )
+
+
+def _same(a: _Def, b: _Def) -> bool:
+    """The same definition as extracted (nesting aside: that follows from the rest)."""
+    return (
+        a.start == b.start
+        and a.end == b.end
+        and a.name_start == b.name_start
+        and a.pattern == b.pattern
+        and a.name == b.name
+        and a.start_line == b.start_line
+        and a.end_line == b.end_line
+        and a.body_start == b.body_start
+        and a.body_end == b.body_end
+        and a.explicit_container == b.explicit_container
+        and a.signature == b.signature
+    )
+
+
+@dataclass(slots=True)
+class _State:
+    """Everything an edit changes; kept for the text before the last edit."""
+
+    data: bytes
+    text: str | None
+    tree: ts.Tree
+    defs: list[_Def]
+    imports: list[_Imp]
+    definitions: tuple[Definition, ...] | None
+    dirty: tuple[int, int] | None
+    dropped: bool
+
+
 class IncrementalDocument:
     """One document's text, tree and outline, updated edit by edit."""
 
@@ -65,11 +151,13 @@ class IncrementalDocument:
         self._text: str | None = text if isinstance(text, str) else None
         self.tree = self._parser.parse(self._data)
         self._defs: list[_Def] = []
-        # [statement start, statement end, module, names, line, kind]
-        self._imports: list[list] = []
+        self._imports: list[_Imp] = []
         self._definitions: tuple[Definition, ...] | None = None
         # bytes whose outline is out of date (edits since the last look), None when current
         self._dirty: tuple[int, int] | None = None
+        # an edit since the last look dropped a definition: the others' nesting may change
+        self._dropped = False
+        self._previous: _State | None = None  # before the last edit
         self._outline(0, len(self._data), full=True)
 
     # -- state ----------------------------------------------------------------------------
@@ -84,6 +172,28 @@ class IncrementalDocument:
             self._text = self._data.decode("utf-8", "replace")
         return self._text
 
+    def _state(self) -> _State:
+        return _State(
+            self._data,
+            self._text,
+            self.tree,
+            self._defs,
+            self._imports,
+            self._definitions,
+            self._dirty,
+            self._dropped,
+        )
+
+    def _restore(self, state: _State) -> None:
+        self._data = state.data
+        self._text = state.text
+        self.tree = state.tree
+        self._defs = state.defs
+        self._imports = state.imports
+        self._definitions = state.definitions
+        self._dirty = state.dirty
+        self._dropped = state.dropped
+
     # -- edits ----------------------------------------------------------------------------
 
     def apply_text_edit(self, start: int, end: int, new_text: str) -> None:
@@ -93,12 +203,16 @@ class IncrementalDocument:
             raise ValueError(f"edit {start}..{end} is outside the document (length {len(text)})")
         line_start = text.rfind("\n", 0, start) + 1
         start_row = text.count("\n", 0, start)
-        start_byte = len(text[:line_start].encode("utf-8", "surrogatepass"))
-        start_column = len(text[line_start:start].encode("utf-8", "surrogatepass"))
-        start_byte += start_column
-        old = text[start:end].encode("utf-8", "surrogatepass")
         new = new_text.encode("utf-8", "surrogatepass")
-        new_data = self._data[:start_byte] + new + self._data[start_byte + len(old) :]
+        if len(self._data) == len(text):  # ASCII: code points are bytes
+            start_byte, start_column = start, start - line_start
+            old = self._data[start:end]
+        else:
+            start_byte = len(text[:line_start].encode("utf-8", "surrogatepass"))
+            start_column = len(text[line_start:start].encode("utf-8", "surrogatepass"))
+            start_byte += start_column
+            old = text[start:end].encode("utf-8", "surrogatepass")
+        new_data = b"".join((self._data[:start_byte], new, self._data[start_byte + len(old) :]))
         start_point = (start_row, start_column)
         self.apply_edit(
             start_byte,
@@ -109,7 +223,8 @@ class IncrementalDocument:
             _point_after(start_point, new),
             new_data,
         )
-        self._text = text[:start] + new_text + text[end:]
+        if self._text is None:  # not restored from the state before: build it cheaply
+            self._text = text[:start] + new_text + text[end:]
 
     def apply_edit(
         self,
@@ -122,8 +237,15 @@ class IncrementalDocument:
         new_bytes: bytes,
     ) -> None:
         """Apply an edit given in tree-sitter terms; `new_bytes` is the whole new text."""
-        old_tree = self.tree
-        old_tree.edit(
+        previous = self._previous
+        if previous is not None and previous.data == new_bytes:
+            # back to the text before the last edit (a backspace, an undo): its state
+            self._previous = self._state()
+            self._restore(previous)
+            return
+        self._previous = self._state()
+        edited = self.tree.copy()  # the tree before the edit stays as it was, for undo
+        edited.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
             new_end_byte=new_end_byte,
@@ -131,13 +253,13 @@ class IncrementalDocument:
             old_end_point=old_end_point,
             new_end_point=new_end_point,
         )
-        self.tree = self._parser.parse(new_bytes, old_tree)
+        self.tree = self._parser.parse(new_bytes, edited)
         self._data = new_bytes
         self._text = None
         self._definitions = None
         # the region to look at again: the edit plus whatever changed structure
         low, high = start_byte, new_end_byte
-        for changed in old_tree.changed_ranges(self.tree):
+        for changed in edited.changed_ranges(self.tree):
             low = min(low, changed.start_byte)
             high = max(high, changed.end_byte)
         self._shift(
@@ -153,26 +275,32 @@ class IncrementalDocument:
         self._dirty = (max(0, low - _MARGIN), min(len(new_bytes), high + _MARGIN))
 
     def _shift(self, start: int, old_end: int, delta: int, delta_rows: int) -> None:
-        """Forget what the edit touched; move everything after it to its new position."""
-        self._defs = [d for d in self._defs if d.end < start or d.start > old_end]
-        self._imports = [i for i in self._imports if i[1] < start or i[0] > old_end]
-        if delta == 0 and delta_rows == 0:
-            return
+        """Move the outline past the edit; forget what the edit touched, except definitions
+        that enclose it (their end moves): the query finds those again, most often unchanged.
+        New lists and objects: the state before the edit keeps the old ones."""
+        defs: list[_Def] = []
         for d in self._defs:
-            if d.start > old_end:
-                d.start += delta
-                d.end += delta
-                d.name_start += delta
-                d.start_line += delta_rows
-                d.end_line += delta_rows
-                if d.body_start is not None and d.body_end is not None:
-                    d.body_start += delta
-                    d.body_end += delta
-        for imp in self._imports:
-            if imp[0] > old_end:
-                imp[0] += delta
-                imp[1] += delta
-                imp[4] += delta_rows
+            if d.end < start:
+                defs.append(d)
+            elif d.start > old_end:
+                defs.append(_moved(d, delta, delta_rows, True) if delta or delta_rows else d)
+            elif (
+                d.start < start
+                and d.end > old_end
+                and (d.body_start is None or d.body_start <= start)  # not in the header
+            ):  # encloses the edit
+                defs.append(_moved(d, delta, delta_rows, False))
+            else:
+                self._dropped = True
+        self._defs = defs
+        if delta == 0 and delta_rows == 0:
+            self._imports = [i for i in self._imports if i[1] < start or i[0] > old_end]
+            return
+        self._imports = [
+            i if i[1] < start else (i[0] + delta, i[1] + delta, i[2], i[3], i[4] + delta_rows, i[5])
+            for i in self._imports
+            if i[1] < start or i[0] > old_end
+        ]
 
     def _outline(self, low: int, high: int, *, full: bool = False) -> None:
         """Re-extract definitions and imports overlapping bytes [low, high)."""
@@ -194,19 +322,9 @@ class IncrementalDocument:
             # all its children), but only for some patterns: outside, the old outline stays.
             found = {k: d for k, d in found.items() if d.start < high and d.end > low}
             imports = {k: i for k, i in imports.items() if k[0] < high and i[3] > low}
-        kept = (
-            []
-            if full
-            else [
-                d
-                for d in self._defs
-                if (d.end <= low or d.start >= high) and d.name_start not in found
-            ]
-        )
-        merged = kept + list(found.values())
-        for d in merged:
-            d.parent = -1
-        self._defs = _nest(sorted(merged, key=lambda d: (d.start, -d.end, d.pattern)))
+        for d in found.values():
+            d.signature = _signature(data, d)
+        self._defs = self._merged(found, low, high, full)
         old_imports = (
             []
             if full
@@ -216,11 +334,37 @@ class IncrementalDocument:
                 if (i[1] <= low or i[0] >= high) and (i[0], i[2]) not in imports
             ]
         )
-        new_imports = [
-            [start, end, module, names, line, kind]
+        new_imports: list[_Imp] = [
+            (start, end, module, names, line, kind)
             for (start, module), (line, kind, names, end) in imports.items()
         ]
         self._imports = sorted(old_imports + new_imports, key=lambda i: (i[0], i[2]))
+
+    def _merged(self, found: dict[int, _Def], low: int, high: int, full: bool) -> list[_Def]:
+        """The outline with the region's definitions replaced by `found`."""
+        dropped, self._dropped = self._dropped, False
+        if not full and not dropped:
+            inside = [d for d in self._defs if not (d.end <= low or d.start >= high)]
+            if len(inside) == len(found) and all(
+                (new := found.get(d.name_start)) is not None and _same(d, new) for d in inside
+            ):
+                return self._defs  # the region's definitions are as they were: keep them
+        kept = (
+            []
+            if full
+            else [
+                d
+                for d in self._defs
+                if (d.end <= low or d.start >= high) and d.name_start not in found
+            ]
+        )
+        merged = [
+            _moved(d, 0, 0, False) for d in kept
+        ]  # _nest sets parents and names: on copies, the state before the edit keeps its own
+        merged += found.values()
+        for d in merged:
+            d.parent = -1
+        return _nest(sorted(merged, key=lambda d: (d.start, -d.end, d.pattern)))
 
     # -- results --------------------------------------------------------------------------
 
@@ -233,28 +377,28 @@ class IncrementalDocument:
     def definitions(self) -> tuple[Definition, ...]:
         self._current()
         if self._definitions is None:
-            data = self._data
             self._definitions = tuple(
-                Definition(
-                    path=self.path,
-                    name=d.name,
-                    kind=d.kind,
-                    qualified_name=d.qualified,
-                    container=d.qualified[: -len(d.name) - 1]
-                    if len(d.qualified) > len(d.name)
-                    else "",
-                    start_line=d.start_line,
-                    end_line=d.end_line,
-                    start_byte=d.start,
-                    end_byte=d.end,
-                    signature=_signature(data, d),
-                    body_start_byte=d.body_start,
-                    body_end_byte=d.body_end,
-                )
-                for d in self._defs
-                if not d.scope
+                d.definition or self._definition(d) for d in self._defs if not d.scope
             )
         return self._definitions
+
+    def _definition(self, d: _Def) -> Definition:
+        qualified = d.qualified
+        d.definition = Definition(
+            path=self.path,
+            name=d.name,
+            kind=d.kind,
+            qualified_name=qualified,
+            container=qualified[: -len(d.name) - 1] if len(qualified) > len(d.name) else "",
+            start_line=d.start_line,
+            end_line=d.end_line,
+            start_byte=d.start,
+            end_byte=d.end,
+            signature=d.signature if d.signature is not None else _signature(self._data, d),
+            body_start_byte=d.body_start,
+            body_end_byte=d.body_end,
+        )
+        return d.definition
 
     def imports(self) -> tuple[Import, ...]:
         self._current()
