@@ -7,11 +7,12 @@
 #     $RADIX_LS_E2E_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/radix-ls-e2e) and reused after;
 #   - playwright-core (npm ci in tests/editors/vscode) to drive Chromium;
 #   - the extension: npm ci and npm run package in editors/vscode (the .vsix).
-# The last line on stdout is JSON naming what was set up (chromium, codeServer, vsix, node
-# modules for the driver); it is also written to $RADIX_LS_E2E_CACHE/setup.json.
+# stdout is one line of JSON naming what was set up ({chromium, codeServer, vsix,
+# driverModules, seconds}; also written to $RADIX_LS_E2E_CACHE/setup.json), or {skip: reason}
+# when Chromium cannot be installed. Everything else goes to stderr.
 #
-# Exit status: 0 ready; 3 Chromium cannot be installed on this machine (the test skips, with
-# the reason on stderr); anything else is a real failure.
+# Exit status: 0 ready; 3 Chromium cannot be installed on this machine (the test skips with
+# the reason); anything else is a real failure (the test fails).
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3
@@ -51,17 +52,20 @@ find_chromium() {
     return 1
 }
 
+no_chromium() {
+    echo "setup-e2e: $1" >&2
+    node -e 'console.log(JSON.stringify({skip: process.argv[1]}))' "$1"
+    exit 3
+}
+
 # -- Chromium: the only part whose absence skips the test ------------------------------------
 if ! chromium="$(find_chromium)"; then
     if ! can_apt; then
-        echo "Chromium is not installed and cannot be installed here (needs root and apt-get);" \
-            "install chromium or set RADIX_LS_E2E_CHROMIUM to a Chromium/Chrome binary" >&2
-        exit 3
+        no_chromium "Chromium is not installed and cannot be installed here (needs root and apt-get); install chromium or set RADIX_LS_E2E_CHROMIUM to a Chromium or Chrome binary"
     fi
     say "installing chromium with apt-get"
     if ! apt_install chromium || ! chromium="$(find_chromium)"; then
-        echo "Chromium could not be installed with apt-get (see the apt output above)" >&2
-        exit 3
+        no_chromium "apt-get could not install chromium (its output is above)"
     fi
 fi
 "$chromium" --version >&2
