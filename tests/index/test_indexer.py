@@ -185,6 +185,8 @@ def test_process_pool_gives_the_same_index(tmp_path, monkeypatch):
     with Indexer(roots, tmp_path / "pool-cache", workers=2) as pooled:
         pooled_stats = pooled.refresh()
         assert started == [2], "the process pool was not used"
+        assert pooled.index_references() == len(pooled.files())
+        assert started == [2, 2], "references were not extracted in the pool"
         pooled_files = {p: pooled.file_index(p) for p in pooled.files()}
     with Indexer(roots, tmp_path / "inline-cache", workers=1) as inline:
         inline_stats = inline.refresh()
@@ -336,6 +338,53 @@ def test_queries(repo, cache_dir):
         with (root / "src/shapes/circle.py").open("a") as handle:
             handle.write("# more\n")
         assert not [c for c in indexer.chunks() if c.path == "src/shapes/circle.py"]
+
+
+def test_references_are_extracted_on_first_use_and_follow_changes(repo, cache_dir):
+    root = repo("py_pkg")
+    circle = root / "src/shapes/circle.py"
+    with Indexer(root, cache_dir) as indexer:
+        indexer.refresh()
+        assert indexer.stats().references == 0  # indexing leaves them out
+        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (17,)}
+        stored = indexer.stats().references
+        assert stored > 0
+        assert indexer.index_references() == 0  # all there: nothing to do
+        # a changed file drops its references; the next question extracts them again
+        circle.write_text("tau = 1\n" + circle.read_text())
+        _bump_mtime(circle)
+        indexer.refresh()
+        assert indexer.stats().references < stored
+        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (18,)}
+        assert indexer.stats().references == stored
+        # content changed on disk but not re-indexed: not taken from the wrong text
+        circle.write_text("tau = 2\n" + circle.read_text())
+        indexer.index_files([])  # nothing re-indexed
+        with sqlite3.connect(index_path(cache_dir, root)) as db:
+            db.execute("DELETE FROM refs")
+            db.execute("UPDATE files SET refs = 0")
+        assert "src/shapes/circle.py" not in dict(indexer.references_to("tau"))
+        (pending,) = indexer.store.files_without_references()
+        assert pending[1] == "src/shapes/circle.py"
+        indexer.refresh()
+        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (19,)}
+    # a restart keeps them
+    with Indexer(root, cache_dir) as indexer:
+        indexer.refresh()
+        assert indexer.index_references() == 0
+        index = indexer.file_index("src/shapes/circle.py")
+        assert index is not None and any(r.name == "tau" for r in index.references)
+
+
+def test_file_index_has_the_files_references(repo, cache_dir):
+    root = repo("py_pkg")
+    with Indexer(root, cache_dir) as indexer:
+        indexer.refresh()
+        index = indexer.file_index("src/shapes/circle.py")
+        assert index is not None
+        assert dict((r.name, r.lines) for r in index.references)["tau"] == (17,)
+        # only that file's were extracted
+        assert len(indexer.store.files_without_references()) == len(indexer.files()) - 1
 
 
 def test_queries_from_another_thread_while_indexing(tmp_path, repo):

@@ -131,6 +131,8 @@ def extract_record(
     `chunk_text=False` leaves the text out of chunk rows (the index reads it from the file
     when asked: storing it would copy the whole workspace into the database). `row_prefix`
     starts every row (the index's file id), so rows go to the database as they are.
+    `references=False` runs the query without the reference patterns: most matches are
+    references, so this is about a sixth of the whole extraction's time.
     """
     lang = languages.load(language) if isinstance(language, str) else language
     if tree is None:
@@ -144,18 +146,10 @@ def extract_record(
     # identifier -> the 0-based rows it is used on (a set: one per line)
     ref_rows: dict[bytes, set[int]] = {}
 
-    for pattern, caps in ts.QueryCursor(lang.query).matches(root):
+    query = lang.query if references else lang.outline_query  # same outline pattern numbers
+    for pattern, caps in ts.QueryCursor(query).matches(root):
         if pattern >= first_reference:  # most matches: the hot path, kept lean
-            if references:
-                for key, nodes in caps.items():
-                    if key[0] != "_":
-                        for node in nodes:
-                            name = node.text
-                            rows = ref_rows.get(name)
-                            if rows is None:
-                                ref_rows[name] = {node.start_point[0]}
-                            else:
-                                rows.add(node.start_point[0])
+            _collect_references(caps, ref_rows)
             continue
         info = patterns[pattern]
         if info.role == DEFINITIONS:
@@ -196,6 +190,35 @@ def extract_record(
         references=_references(ref_rows, row_prefix) if references else [],
         chunks=_chunks(data, ordered, line_count, chunk_text, row_prefix) if chunks else [],
     )
+
+
+def extract_references(
+    data: bytes,
+    language: str | LoadedLanguage,
+    *,
+    tree: ts.Tree | None = None,
+    row_prefix: tuple = (),
+) -> list[tuple]:
+    """Only the reference rows of `extract_record` (for an index that has the rest)."""
+    lang = languages.load(language) if isinstance(language, str) else language
+    if tree is None:
+        tree = lang.parser().parse(data)
+    ref_rows: dict[bytes, set[int]] = {}
+    for _, caps in ts.QueryCursor(lang.references_query).matches(tree.root_node):
+        _collect_references(caps, ref_rows)
+    return _references(ref_rows, row_prefix)
+
+
+def _collect_references(caps: dict, ref_rows: dict[bytes, set[int]]) -> None:
+    for key, nodes in caps.items():
+        if key[0] != "_":
+            for node in nodes:
+                name = node.text
+                rows = ref_rows.get(name)
+                if rows is None:
+                    ref_rows[name] = {node.start_point[0]}
+                else:
+                    rows.add(node.start_point[0])
 
 
 def chunk_texts(data: bytes, spans: list[tuple[int, int]]) -> list[str]:

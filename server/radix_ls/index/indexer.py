@@ -62,6 +62,8 @@ log = logging.getLogger("radix_ls.index")
 POOL_MIN_FILES = 200
 _BATCH_FILES = 24  # files per task sent to a worker
 _WRITE_FILES = 400  # files per SQLite transaction
+# what `_run` runs over batches of tasks: `worker.process_batch`, `worker.references_batch`
+_BatchFunction = Callable[[list[Any], int], list[tuple]]
 
 
 def default_workers() -> int:
@@ -221,6 +223,40 @@ class Indexer:
                 out[path] = None
         return list(out)
 
+    def index_references(self, paths: Iterable[str] | None = None) -> int:
+        """Extract and store the references of indexed files that have none yet (of `paths`
+        only, when given); returns how many files got theirs.
+
+        Indexing leaves references out: nothing that builds a prompt reads them, and they
+        are most of a file's query matches (a sixth of a cold index's work). They are
+        extracted here instead, for every file the first time `references_to` asks, in the
+        process pool when there are many. A file whose content changed since it was indexed
+        is left for its re-indexing."""
+        with self._lock:
+            rels = None if paths is None else [r for p in paths if (r := self.relative(p))]
+            pending = self.store.files_without_references(rels)
+            if not pending:
+                return 0
+            sizes = self.store.file_sizes([row[0] for row in pending])
+            pending.sort(key=lambda row: -sizes.get(row[0], 0))  # batches balance out
+            tasks = [
+                (fid, path, str(self.root / path), lang, sha1) for fid, path, lang, sha1 in pending
+            ]
+            done = 0
+            batch: list[tuple] = []
+            with _gc_paused() if len(tasks) >= POOL_MIN_FILES else contextlib.nullcontext():
+                for results in self._run(tasks, worker.references_batch):
+                    batch += results
+                    if len(batch) >= _WRITE_FILES:
+                        self.store.write_references(batch)
+                        done += sum(rows is not None for _, rows in batch)
+                        batch = []
+                if batch:
+                    self.store.write_references(batch)
+                    done += sum(rows is not None for _, rows in batch)
+            log.debug("extracted the references of %d files", done)
+            return done
+
     def remove_files(self, paths: Iterable[str]) -> int:
         """Drop files from the index (e.g. deleted on disk); returns how many were indexed."""
         return self.index_files(paths).removed
@@ -373,21 +409,27 @@ class Indexer:
             skipped=dict(skipped),
         )
 
-    def _run(self, tasks: list[worker.Task]) -> Iterator[list[tuple]]:
-        """Results of `tasks`, batch by batch: in a process pool when there are many.
+    def _run(
+        self, tasks: Sequence[tuple], function: _BatchFunction = worker.process_batch
+    ) -> Iterator[list[tuple]]:
+        """`function`'s results for `tasks`, batch by batch: in a process pool when there are
+        many.
 
         The pool runs from a feeder thread; until its first result arrives (starting the
         workers takes a while), this thread works through batches itself.
         """
         if len(tasks) < POOL_MIN_FILES or self.workers <= 1:
             for start in range(0, len(tasks), _BATCH_FILES):
-                yield worker.process_batch(tasks[start : start + _BATCH_FILES], self.max_file_bytes)
+                yield function(list(tasks[start : start + _BATCH_FILES]), self.max_file_bytes)
             return
         n = _n_batches(len(tasks))
         batches = deque(tasks[i::n] for i in range(n))  # strided: similar sizes
         results: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         feeder = threading.Thread(
-            target=self._feed, args=(batches, results), name="radix-ls-index-pool", daemon=True
+            target=self._feed,
+            args=(batches, results, function),
+            name="radix-ls-index-pool",
+            daemon=True,
         )
         feeder.start()
         try:
@@ -402,7 +444,7 @@ class Indexer:
                         except IndexError:
                             item = results.get()
                         else:
-                            yield worker.process_batch(batch, self.max_file_bytes)
+                            yield function(batch, self.max_file_bytes)
                             continue
                     started = True
                 else:
@@ -417,7 +459,7 @@ class Indexer:
             batches.clear()  # if we stop early, so does the feeder
             feeder.join()
 
-    def _feed(self, batches: deque, results: queue.SimpleQueue) -> None:
+    def _feed(self, batches: deque, results: queue.SimpleQueue, function: _BatchFunction) -> None:
         """Run `batches` in a process pool, putting ("result", ...), then ("done", None) or
         ("error", exception) into `results`."""
         try:
@@ -433,7 +475,7 @@ class Indexer:
                             batch = batches.popleft()
                         except IndexError:
                             break
-                        running.add(pool.submit(worker.process_batch, batch, self.max_file_bytes))
+                        running.add(pool.submit(function, batch, self.max_file_bytes))
                     if not running:
                         break
                     done, running = wait(running, return_when=FIRST_COMPLETED)
@@ -581,12 +623,23 @@ class Indexer:
         return self.store.importers_of(rel) if rel else []
 
     def references_to(self, name: str) -> list[tuple[str, tuple[int, ...]]]:
-        """(path, lines) of the files that use identifier `name`."""
+        """(path, lines) of the files that use identifier `name`.
+
+        References are extracted on first use (see `index_references`); while another
+        thread indexes, the answer has those stored so far."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self.index_references()
+            finally:
+                self._lock.release()
         return self.store.references_to(name)
 
     def file_index(self, path: str) -> FileIndex | None:
         rel = self.relative(path)
-        return self.store.file_index(rel) if rel else None
+        if rel is None:
+            return None
+        self.index_references([rel])
+        return self.store.file_index(rel)
 
     def chunks(self) -> Iterator[Chunk]:
         """Every chunk in the index (streamed), e.g. to build a BM25 index."""

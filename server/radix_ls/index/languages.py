@@ -84,11 +84,12 @@ def _captures_in(pattern_text: str) -> list[str]:
 class LoadedLanguage:
     """A language ready to parse: the tree-sitter language and our compiled queries.
 
-    `query` has every role; `outline_query` only definitions and imports (what an open
-    document re-extracts after each edit; compiled on first use, pool workers never need
-    it). Its patterns are the first ones of `query` (references come last), so `roles` and
-    `patterns` describe both. Shared between threads: a compiled `Query` is read-only.
-    Parsers are not thread-safe, so `parser()` hands out one per thread.
+    `query` has every role; `outline_query` only definitions and imports (what the index
+    extracts from every file, and an open document after each edit); `references_query`
+    only references (extracted when first asked for). The outline's patterns are the first
+    ones of `query` (references come last), so `roles` and `patterns` describe both. The
+    partial queries are compiled on first use. Shared between threads: a compiled `Query` is
+    read-only. Parsers are not thread-safe, so `parser()` hands out one per thread.
     """
 
     def __init__(
@@ -106,18 +107,27 @@ class LoadedLanguage:
         self.first_reference = next(
             (i for i, role in enumerate(self.roles) if role == REFERENCES), len(self.roles)
         )
-        self._outline: ts.Query | None = None
-        self._outline_lock = threading.Lock()
+        self._partial: dict[bool, ts.Query] = {}  # references? -> the query of those roles
+        self._partial_lock = threading.Lock()
         self._local = threading.local()
+
+    def _roles_query(self, references: bool) -> ts.Query:
+        query = self._partial.get(references)
+        if query is None:
+            with self._partial_lock:
+                query = self._partial.get(references)
+                if query is None:
+                    sources = tuple(s for s in self._sources if (s[0] == REFERENCES) == references)
+                    query = self._partial[references] = _combine(self.language, sources)[0]
+        return query
 
     @property
     def outline_query(self) -> ts.Query:
-        if self._outline is None:
-            with self._outline_lock:
-                if self._outline is None:
-                    sources = tuple(s for s in self._sources if s[0] != REFERENCES)
-                    self._outline = _combine(self.language, sources)[0]
-        return self._outline
+        return self._roles_query(False)
+
+    @property
+    def references_query(self) -> ts.Query:
+        return self._roles_query(True)
 
     @property
     def outline_roles(self) -> tuple[int, ...]:

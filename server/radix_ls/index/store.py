@@ -10,6 +10,10 @@ Chunks are stored as line spans only: their text is read from the workspace file
 (`chunks()`, `file_index()`), which keeps the database a fraction of the workspace's size
 and saves copying every file into it on a cold start.
 
+References are stored separately from the rest of a file's index: `files.refs` says whether
+a file's are there (indexing leaves them out; the indexer extracts them when first asked,
+see `Indexer.index_references`). Re-indexing a file drops them again.
+
 Threads: every thread gets its own connection (SQLite connections must not be shared while
 in use); WAL lets readers run while one writer writes. Writes are serialised by a lock and
 run in explicit transactions; readers see whole batches or nothing.
@@ -32,7 +36,7 @@ from radix_ls.index.model import Chunk, Definition, FileIndex, Import, IndexSumm
 
 log = logging.getLogger("radix_ls.index")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +50,8 @@ CREATE TABLE files (
     indexed_at REAL NOT NULL,
     skip_reason TEXT,       -- NULL when indexed
     line_count INTEGER NOT NULL DEFAULT 0,
-    has_errors INTEGER NOT NULL DEFAULT 0
+    has_errors INTEGER NOT NULL DEFAULT 0,
+    refs INTEGER NOT NULL DEFAULT 0  -- 1 when the refs table has this file's references
 );
 CREATE TABLE definitions (
     file_id INTEGER NOT NULL,
@@ -130,7 +135,7 @@ class FileState:
 # What the indexer hands to `write_batch`, one per file (rows carry their file id first;
 # import rows end with their resolved targets, "\n"-joined):
 #   ("indexed", id, path, size, mtime_ns, sha1, language, line_count, has_errors,
-#    definition rows, import rows, reference rows, chunk rows)
+#    definition rows, import rows, reference rows (None: not extracted), chunk rows)
 #   ("skipped", id, path, size, mtime_ns, sha1 | None, language, reason)
 #   ("unchanged", id, path, size, mtime_ns)   content is the same: update the stat only
 WriteEntry = tuple
@@ -304,16 +309,31 @@ class IndexStore:
             status = entry[0]
             if status == "indexed":
                 (_, fid, path, size, mtime, sha1, language, lines, errors, d, i, r, c) = entry
-                files.append((fid, path, size, mtime, sha1, language, now, None, lines, errors))
+                files.append(
+                    (
+                        fid,
+                        path,
+                        size,
+                        mtime,
+                        sha1,
+                        language,
+                        now,
+                        None,
+                        lines,
+                        errors,
+                        r is not None,
+                    )
+                )
                 clear.append(fid)
                 definitions += d
                 imports += i
                 edges += {(row[0], t) for row in i if row[5] for t in row[5].split("\n")}
-                refs += r
+                if r:
+                    refs += r
                 chunks += c
             elif status == "skipped":
                 _, fid, path, size, mtime, sha1, language, reason = entry
-                files.append((fid, path, size, mtime, sha1, language, now, reason, 0, 0))
+                files.append((fid, path, size, mtime, sha1, language, now, reason, 0, 0, False))
                 clear.append(fid)
             else:
                 _, fid, path, size, mtime = entry
@@ -323,8 +343,8 @@ class IndexStore:
                 self._clear(conn, clear)
             conn.executemany(
                 "INSERT OR REPLACE INTO files (id, path, size, mtime_ns, sha1, language, "
-                "indexed_at, skip_reason, line_count, has_errors) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "indexed_at, skip_reason, line_count, has_errors, refs) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 files,
             )
             conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", stats)
@@ -339,6 +359,36 @@ class IndexStore:
             conn.executemany("INSERT INTO import_edges VALUES (?, ?)", edges)
             conn.executemany("INSERT INTO refs VALUES (?, ?, ?)", refs)
             conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", chunks)
+
+    def files_without_references(self, paths: Iterable[str] | None = None) -> list[tuple]:
+        """(id, path, language, sha1) of indexed files whose references are not stored yet
+        (of `paths` only, when given)."""
+        sql = "SELECT id, path, language, sha1 FROM files WHERE skip_reason IS NULL AND refs = 0"
+        conn = self._conn()
+        if paths is None:
+            return conn.execute(sql).fetchall()
+        return [row for path in paths for row in conn.execute(f"{sql} AND path = ?", (path,))]
+
+    def file_sizes(self, file_ids: Sequence[int]) -> dict[int, int]:
+        conn = self._conn()
+        out: dict[int, int] = {}
+        for start in range(0, len(file_ids), 500):
+            part = list(file_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            out.update(conn.execute(f"SELECT id, size FROM files WHERE id IN ({marks})", part))
+        return out
+
+    def write_references(self, results: Sequence[tuple[int, list[tuple] | None]]) -> None:
+        """Store (file id, reference rows) pairs; None rows leave the file without (its content
+        changed since it was indexed)."""
+        done = [(fid,) for fid, rows in results if rows is not None]
+        with self._write() as conn:
+            conn.executemany("DELETE FROM refs WHERE file_id = ?", done)
+            conn.executemany(
+                "INSERT INTO refs VALUES (?, ?, ?)",
+                [row for _, rows in results if rows for row in rows],
+            )
+            conn.executemany("UPDATE files SET refs = 1 WHERE id = ?", done)
 
     @staticmethod
     def _clear(conn: sqlite3.Connection, file_ids: Sequence[int]) -> None:
