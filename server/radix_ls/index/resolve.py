@@ -149,6 +149,7 @@ class Resolver:
         self._row_memo: dict[tuple[str, str, str, str, str], str] = {}
         self._modules: dict[str, str | None] = {}
         self._roots: dict[str, list[str]] = {}
+        self._python_bases: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def resolve(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
         """Workspace files that `imp` in file `path` refers to; () when none (stdlib, packages)."""
@@ -179,9 +180,10 @@ class Resolver:
         The indexer's bulk path: the memo is keyed on the row's own strings, so the many
         imports that repeat across the files of a directory cost one lookup each, without
         building an `Import` first."""
-        if language not in _HANDLERS:
+        handler = _HANDLERS.get(language)
+        if handler is None:
             return ["" for _ in rows]
-        where = path if language == "rust" else posixpath.dirname(path)
+        where = path if language == "rust" else path.rpartition("/")[0]
         memo = self._row_memo
         out: list[str] = []
         for row in rows:
@@ -190,7 +192,11 @@ class Resolver:
             if found is None:
                 module, names, line, kind = row[1:5]
                 imp = Import(module, tuple(names.split("\n")) if names else (), line, kind)
-                found = memo[key] = "\n".join(self._resolve_all(path, language, imp))
+                try:
+                    targets = tuple(dict.fromkeys(handler(self, path, imp)))
+                except (OSError, ValueError):
+                    targets = ()
+                found = memo[key] = "\n".join(targets)
             if path in found and path in found.split("\n"):  # a file never imports itself
                 found = "\n".join(p for p in found.split("\n") if p != path)
             out.append(found)
@@ -239,7 +245,7 @@ class Resolver:
 
 
 def _python_roots(resolver: Resolver, path: str) -> list[str]:
-    start = posixpath.dirname(path)
+    start = path.rpartition("/")[0]
     roots = resolver._roots.get(start)
     if roots is None:
         # the directory above F's top-level package (the first one without __init__.py)
@@ -269,25 +275,27 @@ def _join(*parts: str) -> str:
 
 
 def _resolve_python(resolver: Resolver, path: str, imp: Import) -> list[str]:
-    module = imp.module
+    names = [n for n in imp.names if n != "*"]
+    # where the module may be depends on F's directory and the module only: memoised, as the
+    # files of a directory import the same modules with different names
+    key = (path.rpartition("/")[0], imp.module)
+    bases = resolver._python_bases.get(key)
+    if bases is None:
+        bases = resolver._python_bases[key] = _python_base_paths(resolver, path, imp.module)
+    return _python_bases(resolver, bases, names)
+
+
+def _python_base_paths(resolver: Resolver, path: str, module: str) -> tuple[str, ...]:
     dots = len(module) - len(module.lstrip("."))
     rest = module[dots:].replace(".", "/")
-    names = [n for n in imp.names if n != "*"]
     if dots:
         package = posixpath.dirname(path)
         for _ in range(dots - 1):
             if not package:
-                return []  # above the workspace root
+                return ()  # above the workspace root
             package = posixpath.dirname(package)
-        bases = (_join(package, rest),)
-    else:
-        bases = tuple(_join(root, rest) for root in _python_roots(resolver, path))
-    # files in different directories share their roots: memoise on what the answer depends on
-    key = ("python", bases, tuple(names))
-    found = resolver._memo.get(key)
-    if found is None:
-        found = resolver._memo[key] = tuple(_python_bases(resolver, bases, names))
-    return list(found)
+        return (_join(package, rest),)
+    return tuple(_join(root, rest) for root in _python_roots(resolver, path))
 
 
 def _python_bases(resolver: Resolver, bases: tuple[str, ...], names: list[str]) -> list[str]:
