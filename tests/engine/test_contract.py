@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 
 import pytest
 
@@ -123,3 +124,17 @@ async def test_stats_present(engine):
     assert stats.total_s >= stats.time_to_first_token_s
     assert stats.to_json()["finishReason"] == "length"
     assert engine.model_name
+
+
+async def test_constrained_answer(engine):
+    """Code actions force some answers' shape (a new name must be an identifier): the GBNF
+    grammar on llama.cpp and llama.cpp servers, the regex on SGLang."""
+    result = await engine.generate(
+        GenerationRequest(
+            prompt=PROMPT,
+            max_tokens=16,
+            regex=r"[A-Za-z_][A-Za-z0-9_]{0,11}",
+            gbnf="root ::= [A-Za-z_] [A-Za-z0-9_]{0,11}",
+        )
+    )
+    assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,11}", result.text), repr(result.text)

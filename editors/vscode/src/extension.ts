@@ -22,6 +22,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('radix-ls.showStatus', () => radix.showStatus()),
     vscode.commands.registerCommand('radix-ls.setApiKey', () => radix.setApiKey()),
     vscode.commands.registerCommand('radix-ls.clearApiKey', () => radix.clearApiKey()),
+    vscode.commands.registerCommand('radix-ls.rewrite', (data?: Record<string, unknown>) =>
+      radix.rewrite(data),
+    ),
     vscode.workspace.onDidChangeConfiguration((event) => radix.configurationChanged(event)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => radix.restart()),
     context.secrets.onDidChange((event) => radix.secretsChanged(event)),

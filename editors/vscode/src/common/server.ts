@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  type ClientCapabilities,
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   type Executable,
   LanguageClient,
   type LanguageClientOptions,
@@ -203,6 +205,50 @@ export class RadixServer implements vscode.Disposable {
     }
   }
 
+  /**
+   * "Rewrite with instruction…": the server's code action runs `radix-ls.rewrite` with the
+   * target in `data`; from the palette it takes the selection. Asks for the instruction, then
+   * the server computes the rewrite and applies it (workspace/applyEdit).
+   */
+  async rewrite(data?: Record<string, unknown>): Promise<void> {
+    const client = this.client;
+    if (client === undefined) {
+      void vscode.window.showWarningMessage('radix-ls: the server is not running.');
+      return;
+    }
+    let args = data;
+    if (args === undefined) {
+      const editor = vscode.window.activeTextEditor;
+      if (editor === undefined) {
+        void vscode.window.showWarningMessage('radix-ls: open a file and select the code to rewrite.');
+        return;
+      }
+      args = {
+        uri: editor.document.uri.toString(),
+        action: 'rewrite',
+        range: client.code2ProtocolConverter.asRange(editor.selection),
+      };
+    }
+    const instruction = await vscode.window.showInputBox({
+      title: 'radix-ls: rewrite',
+      prompt: 'How should the code change?',
+      placeHolder: 'e.g. use a list comprehension',
+      ignoreFocusOut: true,
+    });
+    if (instruction === undefined || instruction.trim() === '') {
+      return;
+    }
+    try {
+      await client.sendRequest(ExecuteCommandRequest.type, {
+        command: 'radixLs.applyAction',
+        arguments: [{ ...args, instruction }],
+      });
+    } catch (error) {
+      // the server also shows its failure message; keep the details in the log
+      this.logger.error(`rewrite failed: ${describe(error)}`);
+    }
+  }
+
   async showStatus(): Promise<void> {
     const status = await this.refresh();
     if (status === undefined) {
@@ -285,6 +331,17 @@ export class RadixServer implements vscode.Disposable {
     };
     this.logger.info(`starting ${server.command} ${server.args.join(' ')} (found through ${server.source})`);
     const client = new LanguageClient('radix-ls', 'radix-ls', executable, this.clientOptions());
+    // Tells the server this client has the radix-ls.rewrite command (it asks for the
+    // instruction), so "Rewrite with instruction…" is offered.
+    client.registerFeature({
+      fillClientCapabilities(capabilities: ClientCapabilities): void {
+        const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+        capabilities.experimental = { ...experimental, radixLs: { rewritePrompt: true } };
+      },
+      initialize(): void {},
+      getState: () => ({ kind: 'static' }),
+      clear(): void {},
+    });
     client.onDidChangeState((event) => {
       this.logger.connected = event.newState === State.Running;
       if (event.newState === State.Running) {
