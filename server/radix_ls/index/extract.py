@@ -264,36 +264,42 @@ def _collect_definition(
     names = caps.get("name")
     if not nodes or not names:
         return
-    node = nodes[0]
     name_node = names[0]
-    known = defs.get(name_node.start_byte)
+    name_start = name_node.start_byte
+    known = defs.get(name_start)
     if known is not None and known.pattern <= pattern:
         return
-    body = caps.get("body")
-    body_node = body[0] if body else None
+    node = nodes[0]
+    name = data[name_start : name_node.end_byte].decode("utf-8", "replace")
     container = caps.get("container")
-    name = _text(data, name_node.start_byte, name_node.end_byte)
     owner = _text(data, container[0].start_byte, container[0].end_byte) if container else ""
     if "::" in name:  # C++ `a::B::f`: the name is `f`, `a::B` its owner
         prefix, _, name = name.rpartition("::")
         owner = f"{owner}::{prefix}" if owner else prefix
     start_row = node.start_point[0]
     end_row, end_column = node.end_point
-    defs[name_node.start_byte] = _Def(
-        pattern=pattern,
-        query_kind=info.kind,
-        kind=info.kind,
-        scope=info.scope,
-        name_start=name_node.start_byte,
-        name=name,
-        start=node.start_byte,
-        end=node.end_byte,
-        start_line=start_row + 1,
+    body = caps.get("body")
+    if body:
+        body_node = body[0]
+        body_start, body_end = body_node.start_byte, body_node.end_byte
+    else:
+        body_start = body_end = None
+    # positional: this runs for every definition of a cold index
+    defs[name_start] = _Def(
+        pattern,
+        info.kind,
+        info.kind,
+        info.scope,
+        name_start,
+        name,
+        node.start_byte,
+        node.end_byte,
+        start_row + 1,
         # a node that ends with its line break (a `#define`) ends on the line before
-        end_line=end_row + 1 if end_column or end_row == start_row else end_row,
-        body_start=body_node.start_byte if body_node is not None else None,
-        body_end=body_node.end_byte if body_node is not None else None,
-        explicit_container=owner.replace("::", "."),
+        end_row + 1 if end_column or end_row == start_row else end_row,
+        body_start,
+        body_end,
+        owner.replace("::", ".") if owner else "",
     )
 
 
@@ -341,21 +347,26 @@ def _nest(ordered: list[_Def]) -> list[_Def]:
         while stack and ordered[stack[-1]].end < d.end:
             stack.pop()
         # nor is one with the very same span (`const a = () => 1, b = () => 2`: siblings)
-        parent_index = next(
-            (i for i in reversed(stack) if ordered[i].start != d.start or ordered[i].end != d.end),
-            -1,
-        )
-        parent = ordered[parent_index] if parent_index >= 0 else None
+        parent_index = -1
+        for i in reversed(stack):
+            if ordered[i].start != d.start or ordered[i].end != d.end:
+                parent_index = i
+                break
         d.parent = parent_index
-        prefix = parent.qualified + "." if parent is not None else ""
+        kind = d.query_kind
+        if parent_index >= 0:
+            parent = ordered[parent_index]
+            prefix = parent.qualified + "."
+            if kind == "function" and parent.kind in CLASS_KINDS:
+                kind = "method"
+        else:
+            prefix = ""
         if d.explicit_container:
             prefix += d.explicit_container + "."
         d.qualified = prefix + d.name
-        d.kind = d.query_kind
-        if d.kind == "function" and parent is not None and parent.kind in CLASS_KINDS:
-            d.kind = "method"
-        elif d.kind == "variable" and _UPPER_NAME.fullmatch(d.name):
-            d.kind = "constant"
+        if kind == "variable" and _UPPER_NAME.fullmatch(d.name):
+            kind = "constant"
+        d.kind = kind
         if d.kind in CONTAINER_KINDS and d.end > d.start:
             stack.append(index)
     return ordered
