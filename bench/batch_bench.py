@@ -154,7 +154,7 @@ if __name__ == "__main__":
     parser.add_argument("--engine", default="")
     parser.add_argument("--remote-url", default="")
     parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--context-tokens", type=int, default=1024)
+    parser.add_argument("--context-tokens", type=int, default=2560)
     parser.add_argument("--json", type=Path)
     parsed = parser.parse_args()
     out = asyncio.run(main(parsed))

@@ -248,8 +248,9 @@ def test_prompt_window_is_anchored_and_always_holds_the_target():
     count = len  # a "token" per character
     assert A.window(lines, 10, 20, 10**6, count) == (0, 1000)
     lo, hi = A.window(lines, 450, 460, 2000, count)
-    assert lo % 100 == 0 and hi % 100 == 0 and lo <= 450 and hi > 460
+    assert lo % 50 == 0 and hi % 50 == 0 and lo <= 450 and hi > 460
     # nearby targets share the window (and so the cached prompt prefix)
     assert A.window(lines, 455, 470, 2000, count) == (lo, hi)
+    assert A.window(lines, 452, 458, 2000, count) == (lo, hi)
     # a target over the budget is still shown whole
     assert A.window(lines, 100, 900, 50, count) == (100, 901)

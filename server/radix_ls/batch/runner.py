@@ -277,18 +277,32 @@ async def run_batch(
     outcomes = [FileOutcome(_rel(p, options.root)) for p in files]
     report.files = outcomes
 
-    async def one_file(path: Path, outcome: FileOutcome) -> None:
-        await _run_file(path, outcome, options, service, semaphore, progress, journal, dirty)
+    async def finish(
+        path: Path, outcome: FileOutcome, prepared: tuple[str, SyntaxDocument, list[_Job]] | None
+    ) -> None:
+        if prepared is not None:
+            await _finish_file(path, outcome, *prepared, progress, journal)
         progress.files_done += 1
         progress.draw() if progress.tty else progress.draw(f"{outcome.path} {outcome.status}")
         if on_file_done is not None:
             on_file_done(outcome)
 
     completed = False
+    finishing: list[asyncio.Future[None]] = []
     try:
-        await asyncio.gather(*(one_file(p, o) for p, o in zip(files, outcomes, strict=True)))
+        # Files are prepared one after another, so their places queue file by file and
+        # consecutive prompts share the file's text: the engine's prefix cache serves it.
+        for path, outcome in zip(files, outcomes, strict=True):
+            prepared = await _prepare_file(
+                path, outcome, options, service, semaphore, progress, journal, dirty
+            )
+            finishing.append(asyncio.ensure_future(finish(path, outcome, prepared)))
+        await asyncio.gather(*finishing)
         completed = True
     finally:
+        if not completed:
+            for task in finishing:
+                task.cancel()
         progress.finish()
         report.seconds = time.perf_counter() - start
         if journal is not None:
@@ -311,7 +325,10 @@ def _journal(directory: Path, options: BatchOptions) -> Journal:
     return Journal(directory / f"{options.action}-{name}.jsonl")
 
 
-async def _run_file(
+_Job = asyncio.Future[tuple[TargetOutcome, "A.ActionResult | None"]]
+
+
+async def _prepare_file(
     path: Path,
     outcome: FileOutcome,
     options: BatchOptions,
@@ -320,30 +337,32 @@ async def _run_file(
     progress: Progress,
     journal: Journal | None,
     dirty: set[Path],
-) -> None:
+) -> tuple[str, SyntaxDocument, list[_Job]] | None:
+    """Read and check one file and start its places' jobs (they queue on the semaphore in
+    the order they are started: file by file). None: nothing to do in this file."""
     try:
         text = await asyncio.to_thread(read_source, path, service.settings.max_file_bytes)
     except SourceFileError as exc:
         outcome.status, outcome.message = "unreadable", str(exc)
-        return
+        return None
     if journal is not None:
         state = journal.status(outcome.path, text)
         if state == "finished":
             outcome.status = "finished-earlier"
-            return
+            return None
         if state == "changed":
             outcome.status = "changed-since"
             outcome.message = "changed since an earlier run wrote it; left alone"
-            return
+            return None
     if path in dirty:  # both resolved
         outcome.status = "refused"
         outcome.message = "has uncommitted changes (commit or stash them, or pass --force)"
-        return
+        return None
     snapshot = DocumentSnapshot(path.as_uri(), 0, language_for_path(path), text, path)
     doc = A.parse(snapshot)
     if doc is None:
         outcome.status = "unchanged"
-        return
+        return None
     try:
         targets = A.batch_targets(doc, options.action)
     except A.ActionFailed as exc:
@@ -381,7 +400,20 @@ async def _run_file(
         progress.draw()
         return done, result
 
-    results = await asyncio.gather(*(one(t) for t in targets))
+    return text, doc, [asyncio.ensure_future(one(t)) for t in targets]
+
+
+async def _finish_file(
+    path: Path,
+    outcome: FileOutcome,
+    text: str,
+    doc: SyntaxDocument,
+    jobs: list[_Job],
+    progress: Progress,
+    journal: Journal | None,
+) -> None:
+    """Merge the file's edits, check the result parses, then show or write it."""
+    results = await asyncio.gather(*jobs)
     edits: list[TextEdit] = []
     taken: list[tuple[int, int]] = []
     for done, result in results:

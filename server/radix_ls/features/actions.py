@@ -640,15 +640,19 @@ def window(
     lines: list[str], first: int, last: int, budget: int, count: Callable[[str], int]
 ) -> tuple[int, int]:
     """The lines [lo, hi) of a file to show for a target on lines first..last (0-based):
-    the whole file if it fits `budget` tokens, else the widest margin around the target that
-    fits, with both ends on multiples of 100 lines, so that nearby targets (a batch over one
-    file) get the same window and share the cached prompt prefix. The target itself is always
-    shown, even when it alone is over the budget."""
+    the whole file if it fits `budget` tokens, else the widest window of fixed blocks around
+    the target that fits, so that nearby targets (a batch over one file) get the same window
+    and share the cached prompt prefix. The target itself is always shown, even when it alone
+    is over the budget."""
     if count("\n".join(lines)) <= budget:
         return 0, len(lines)
-    for margin in (2000, 1000, 500, 300, 200, 100, 50, 0):
-        lo = max(0, (first - margin) // 100 * 100) if margin else first
-        hi = min(len(lines), -(-(last + 1 + margin) // 100) * 100) if margin else last + 1
+    for step in (1000, 500, 200, 100, 50, 25):
+        # the block of `step` lines the target starts in, with one block before and after
+        # (more after when the target is long): every target starting in the same block
+        # gets the very same window
+        block = first // step
+        lo = max(0, (block - 1) * step)
+        hi = min(len(lines), max(block + 2, -(-(last + 1) // step) + 1) * step)
         if count("\n".join(lines[lo:hi])) <= budget:
             return lo, hi
     return first, last + 1
