@@ -109,9 +109,10 @@ def _moved(d: _Def, delta: int, delta_rows: int, start_too: bool) -> _Def:
     )
 
 
-def _same(a: _Def, b: _Def) -> bool:
-    """The same definition as extracted (nesting aside: that follows from the rest)."""
-    return (
+def _same(a: _Def, b: _Def, data: bytes) -> bool:
+    """The same definition as extracted (nesting aside: that follows from the rest); `b` is
+    new, its header text is read only when all else is equal."""
+    if not (
         a.start == b.start
         and a.end == b.end
         and a.name_start == b.name_start
@@ -122,8 +123,11 @@ def _same(a: _Def, b: _Def) -> bool:
         and a.body_start == b.body_start
         and a.body_end == b.body_end
         and a.explicit_container == b.explicit_container
-        and a.signature == b.signature
-    )
+    ):
+        return False
+    if b.signature is None:
+        b.signature = _signature(data, b)
+    return a.signature == b.signature
 
 
 @dataclass(slots=True)
@@ -136,6 +140,7 @@ class _State:
     defs: list[_Def]
     imports: list[_Imp]
     definitions: tuple[Definition, ...] | None
+    import_tuple: tuple[Import, ...] | None
     dirty: tuple[int, int] | None
     dropped: bool
 
@@ -158,6 +163,8 @@ class IncrementalDocument:
         # an edit since the last look dropped a definition: the others' nesting may change
         self._dropped = False
         self._previous: _State | None = None  # before the last edit
+        # the `imports()` answer while the imports' reported content (not their offsets) stays
+        self._import_tuple: tuple[Import, ...] | None = None
         self._outline(0, len(self._data), full=True)
 
     # -- state ----------------------------------------------------------------------------
@@ -180,6 +187,7 @@ class IncrementalDocument:
             self._defs,
             self._imports,
             self._definitions,
+            self._import_tuple,
             self._dirty,
             self._dropped,
         )
@@ -191,6 +199,7 @@ class IncrementalDocument:
         self._defs = state.defs
         self._imports = state.imports
         self._definitions = state.definitions
+        self._import_tuple = state.import_tuple
         self._dirty = state.dirty
         self._dropped = state.dropped
 
@@ -293,14 +302,21 @@ class IncrementalDocument:
             else:
                 self._dropped = True
         self._defs = defs
-        if delta == 0 and delta_rows == 0:
-            self._imports = [i for i in self._imports if i[1] < start or i[0] > old_end]
-            return
-        self._imports = [
-            i if i[1] < start else (i[0] + delta, i[1] + delta, i[2], i[3], i[4] + delta_rows, i[5])
-            for i in self._imports
-            if i[1] < start or i[0] > old_end
-        ]
+        if delta or delta_rows:
+            imports = [
+                i
+                if i[1] < start
+                else (i[0] + delta, i[1] + delta, i[2], i[3], i[4] + delta_rows, i[5])
+                for i in self._imports
+                if i[1] < start or i[0] > old_end
+            ]
+        else:
+            imports = [i for i in self._imports if i[1] < start or i[0] > old_end]
+        if len(imports) != len(self._imports) or (
+            delta_rows and imports and imports[-1][0] > start
+        ):
+            self._import_tuple = None  # one is gone, or lines moved
+        self._imports = imports
 
     def _outline(self, low: int, high: int, *, full: bool = False) -> None:
         """Re-extract definitions and imports overlapping bytes [low, high)."""
@@ -322,8 +338,6 @@ class IncrementalDocument:
             # all its children), but only for some patterns: outside, the old outline stays.
             found = {k: d for k, d in found.items() if d.start < high and d.end > low}
             imports = {k: i for k, i in imports.items() if k[0] < high and i[3] > low}
-        for d in found.values():
-            d.signature = _signature(data, d)
         self._defs = self._merged(found, low, high, full)
         old_imports = (
             []
@@ -338,7 +352,10 @@ class IncrementalDocument:
             (start, end, module, names, line, kind)
             for (start, module), (line, kind, names, end) in imports.items()
         ]
-        self._imports = sorted(old_imports + new_imports, key=lambda i: (i[0], i[2]))
+        imports = sorted(old_imports + new_imports, key=lambda i: (i[0], i[2]))
+        if [i[2:] for i in imports] != [i[2:] for i in self._imports]:
+            self._import_tuple = None
+        self._imports = imports
 
     def _merged(self, found: dict[int, _Def], low: int, high: int, full: bool) -> list[_Def]:
         """The outline with the region's definitions replaced by `found`."""
@@ -346,7 +363,8 @@ class IncrementalDocument:
         if not full and not dropped:
             inside = [d for d in self._defs if not (d.end <= low or d.start >= high)]
             if len(inside) == len(found) and all(
-                (new := found.get(d.name_start)) is not None and _same(d, new) for d in inside
+                (new := found.get(d.name_start)) is not None and _same(d, new, self._data)
+                for d in inside
             ):
                 return self._defs  # the region's definitions are as they were: keep them
         kept = (
@@ -383,6 +401,8 @@ class IncrementalDocument:
         return self._definitions
 
     def _definition(self, d: _Def) -> Definition:
+        if d.signature is None:
+            d.signature = _signature(self._data, d)
         qualified = d.qualified
         d.definition = Definition(
             path=self.path,
@@ -394,7 +414,7 @@ class IncrementalDocument:
             end_line=d.end_line,
             start_byte=d.start,
             end_byte=d.end,
-            signature=d.signature if d.signature is not None else _signature(self._data, d),
+            signature=d.signature,
             body_start_byte=d.body_start,
             body_end_byte=d.body_end,
         )
@@ -402,10 +422,12 @@ class IncrementalDocument:
 
     def imports(self) -> tuple[Import, ...]:
         self._current()
-        return tuple(
-            Import(module, tuple(dict.fromkeys(names)), line, kind)
-            for _, _, module, names, line, kind in self._imports
-        )
+        if self._import_tuple is None:
+            self._import_tuple = tuple(
+                Import(module, tuple(dict.fromkeys(names)), line, kind)
+                for _, _, module, names, line, kind in self._imports
+            )
+        return self._import_tuple
 
     def enclosing(self, byte_offset: int) -> tuple[Definition, ...]:
         """The definitions containing `byte_offset`, outermost first (the cursor's scope)."""
