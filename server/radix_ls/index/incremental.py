@@ -89,23 +89,23 @@ def _moved(d: _Def, delta: int, delta_rows: int, start_too: bool) -> _Def:
             body_start += delta
     if body_end is not None:
         body_end += delta
-    return _Def(
-        pattern=d.pattern,
-        query_kind=d.query_kind,
-        kind=d.kind,
-        scope=d.scope,
-        name_start=name_start,
-        name=d.name,
-        start=start,
-        end=d.end + delta,
-        start_line=start_line,
-        end_line=d.end_line + delta_rows,
-        body_start=body_start,
-        body_end=body_end,
-        explicit_container=d.explicit_container,
-        parent=d.parent,
-        qualified=d.qualified,
-        signature=d.signature,
+    return _Def(  # positional: this runs for every definition after each edit
+        d.pattern,
+        d.query_kind,
+        d.kind,
+        d.scope,
+        name_start,
+        d.name,
+        start,
+        d.end + delta,
+        start_line,
+        d.end_line + delta_rows,
+        body_start,
+        body_end,
+        d.explicit_container,
+        d.parent,
+        d.qualified,
+        d.signature,
     )
 
 
