@@ -92,9 +92,17 @@ def list_files(root: Path, ignore: WorkspaceIgnore) -> tuple[list[str], str]:
     return [p for p in listed if not ignore.is_excluded(p)], "git"
 
 
+def _in_git_work_tree(root: Path) -> bool:
+    """Whether git could list `root`: a `.git` in it or above (or git told where by its
+    environment). Saves starting git for a tree that is not one (an unpacked archive)."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    return any(os.path.exists(os.path.join(d, ".git")) for d in (root, *root.parents))
+
+
 def _git_ls_files(root: Path) -> list[str] | None:
     git = shutil.which("git")
-    if git is None or not root.is_dir():
+    if git is None or not root.is_dir() or not _in_git_work_tree(root):
         return None
     try:
         done = subprocess.run(
