@@ -11,15 +11,18 @@ otherwise the file is read and hashed, and parsed only if its content changed. M
 are parsed in a process pool (all cores; forkserver, so it is safe in a threaded server;
 the calling thread parses too until the workers are up), a few in-process. The parent
 resolves each file's imports to workspace files and writes SQLite in batches, one
-transaction each; an empty index is filled without its secondary indexes, built at the end.
+transaction each, as results stream in; an empty index is filled without its secondary
+indexes, built at the end. References are not extracted then, but the first time a query
+needs them (`index_references`).
 
 Processes: like every `multiprocessing` user, the program's main module must be safe to
 import (`if __name__ == "__main__":`), because the pool's server process imports it once.
 
 Threading: queries may run on any thread at any time, also while another thread indexes
 (each thread gets its own SQLite connection; WAL lets readers read during a write).
-Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`) are serialised by
-a lock: a second caller waits for the first.
+Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`, `index_references`)
+are serialised by a lock: a second caller waits for the first (a query that would extract
+references answers with those stored instead of waiting).
 """
 
 from __future__ import annotations
@@ -627,18 +630,23 @@ class Indexer:
 
         References are extracted on first use (see `index_references`); while another
         thread indexes, the answer has those stored so far."""
+        self._references_unless_busy(None)
+        return self.store.references_to(name)
+
+    def _references_unless_busy(self, paths: list[str] | None) -> None:
+        """`index_references(paths)`, unless another thread is indexing: queries never wait
+        for a refresh."""
         if self._lock.acquire(blocking=False):
             try:
-                self.index_references()
+                self.index_references(paths)
             finally:
                 self._lock.release()
-        return self.store.references_to(name)
 
     def file_index(self, path: str) -> FileIndex | None:
         rel = self.relative(path)
         if rel is None:
             return None
-        self.index_references([rel])
+        self._references_unless_busy([rel])
         return self.store.file_index(rel)
 
     def chunks(self) -> Iterator[Chunk]:
