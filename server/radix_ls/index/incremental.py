@@ -38,20 +38,23 @@ import tree_sitter as ts
 
 from radix_ls.index import languages
 from radix_ls.index.extract import (
+    _UPPER_NAME,
     _collect_definition,
     _collect_import,
     _Def,
-    _nest,
     _signature,
     extract_record,
     to_file_index,
 )
 from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
-from radix_ls.index.model import Definition, FileIndex, Import
+from radix_ls.index.model import CLASS_KINDS, CONTAINER_KINDS, Definition, FileIndex, Import
 
 # Re-query this many bytes around an edit too: a change at a node's edge can alter how the
 # neighbouring tokens parse.
 _MARGIN = 1
+# A changed region this large means the structure really changed (a broken indentation, an
+# open string): the definitions in it are not moved, only found again.
+_LARGE_REGION = 8192
 
 # An import while a document is open: (statement start, statement end, module, names,
 # line, kind); tuples, replaced (never changed) when they move.
@@ -128,6 +131,43 @@ def _same(a: _Def, b: _Def, data: bytes) -> bool:
     if b.signature is None:
         b.signature = _signature(data, b)
     return a.signature == b.signature
+
+
+def _renest(ordered: list[_Def], fresh: set[int]) -> list[_Def]:
+    """`extract._nest` for an open document: a definition whose qualified name or kind
+    changes is replaced by a changed copy, unless it is `fresh` (ids of objects made by this
+    outline refresh); the others are shared with the state before the edit and keep their
+    reported `Definition`. Parents are not kept (nothing here reads them)."""
+    stack: list[int] = []  # indices of open containers, innermost last
+    for index, d in enumerate(ordered):
+        while stack and ordered[stack[-1]].end <= d.start:
+            stack.pop()
+        while stack and ordered[stack[-1]].end < d.end:  # overlap without nesting
+            stack.pop()
+        parent = None
+        for i in reversed(stack):  # not one with the very same span (siblings)
+            if ordered[i].start != d.start or ordered[i].end != d.end:
+                parent = ordered[i]
+                break
+        kind = d.query_kind
+        if parent is not None:
+            prefix = parent.qualified + "."
+            if kind == "function" and parent.kind in CLASS_KINDS:
+                kind = "method"
+        else:
+            prefix = ""
+        if d.explicit_container:
+            prefix += d.explicit_container + "."
+        qualified = prefix + d.name
+        if kind == "variable" and _UPPER_NAME.fullmatch(d.name):
+            kind = "constant"
+        if qualified != d.qualified or kind != d.kind:
+            if id(d) not in fresh:
+                d = ordered[index] = _moved(d, 0, 0, False)
+            d.qualified, d.kind = qualified, kind
+        if kind in CONTAINER_KINDS and d.end > d.start:
+            stack.append(index)
+    return ordered
 
 
 @dataclass(slots=True)
@@ -276,6 +316,7 @@ class IncrementalDocument:
             old_end_byte,
             new_end_byte - old_end_byte,
             new_end_point[0] - old_end_point[0],
+            (low, high) if high - low > _LARGE_REGION else None,
         )
         if self._dirty is not None:  # an earlier edit's region, moved to new coordinates
             dirty_low, dirty_high = self._dirty
@@ -283,15 +324,28 @@ class IncrementalDocument:
             high = max(high, _map(dirty_high, start_byte, old_end_byte, new_end_byte, True))
         self._dirty = (max(0, low - _MARGIN), min(len(new_bytes), high + _MARGIN))
 
-    def _shift(self, start: int, old_end: int, delta: int, delta_rows: int) -> None:
+    def _shift(
+        self,
+        start: int,
+        old_end: int,
+        delta: int,
+        delta_rows: int,
+        region: tuple[int, int] | None = None,
+    ) -> None:
         """Move the outline past the edit; forget what the edit touched, except definitions
         that enclose it (their end moves): the query finds those again, most often unchanged.
+        Definitions after the edit that lie in `region` (a large changed region, new offsets)
+        are forgotten too rather than moved: the query replaces them anyway.
         New lists and objects: the state before the edit keeps the old ones."""
         defs: list[_Def] = []
+        low, high = region if region is not None else (0, -1)
         for d in self._defs:
             if d.end < start:
                 defs.append(d)
             elif d.start > old_end:
+                if low <= d.start + delta and d.end + delta <= high:
+                    self._dropped = True
+                    continue
                 defs.append(_moved(d, delta, delta_rows, True) if delta or delta_rows else d)
             elif (
                 d.start < start
@@ -376,13 +430,9 @@ class IncrementalDocument:
                 if (d.end <= low or d.start >= high) and d.name_start not in found
             ]
         )
-        merged = [
-            _moved(d, 0, 0, False) for d in kept
-        ]  # _nest sets parents and names: on copies, the state before the edit keeps its own
-        merged += found.values()
-        for d in merged:
-            d.parent = -1
-        return _nest(sorted(merged, key=lambda d: (d.start, -d.end, d.pattern)))
+        merged = kept + list(found.values())
+        fresh = {id(d) for d in found.values()}
+        return _renest(sorted(merged, key=lambda d: (d.start, -d.end, d.pattern)), fresh)
 
     # -- results --------------------------------------------------------------------------
 
