@@ -16,7 +16,9 @@ event loop for every character typed:
 - the outline is never mutated: a moved definition is a new object, so an unmoved one keeps
   its reported `Definition` and header text, and a definition that encloses the edit is
   moved too (its end), so that when the query finds it again unchanged, nothing is re-nested
-  (`_nest` runs only when the region's definitions really changed);
+  (`_renest` runs only when the region's definitions really changed, and copies only those
+  whose qualified name or kind it changes); definitions inside a large changed region are
+  not moved first, only found again;
 - the state before the last edit is kept (the tree is copied before `tree.edit`, which is
   cheap: trees share their nodes). An edit that brings the text back to it, the backspace
   after a typo or an undo, restores that state instead of parsing again. This matters
