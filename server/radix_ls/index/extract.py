@@ -396,7 +396,7 @@ def _references(ref_rows: dict[bytes, set[int]], prefix: tuple) -> list[tuple]:
 def _chunks(
     data: bytes, ordered: list[_Def], line_count: int, with_text: bool, prefix: tuple
 ) -> list[tuple]:
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file to find out)
         return []
     lines = data.split(b"\n")
     out: list[tuple] = []
