@@ -14,6 +14,7 @@ with generation (parsing, prompt building, checking).
 
 Usage: python bench/batch_bench.py [--targets 60] [--concurrency 8] [--action docstring]
        [--package httpx] [--model PATH] [--engine E] [--remote-url URL] [--max-tokens 48]
+       [--threads N]
        [--json OUT]
 """
 
@@ -96,6 +97,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         "actionContextTokens": args.context_tokens,
         "index": False,
     }
+    if args.threads:
+        options["nThreads"] = args.threads
     for key, value in (
         ("model", args.model),
         ("engine", args.engine),
@@ -155,6 +158,7 @@ if __name__ == "__main__":
     parser.add_argument("--remote-url", default="")
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--context-tokens", type=int, default=2560)
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all)")
     parser.add_argument("--json", type=Path)
     parsed = parser.parse_args()
     out = asyncio.run(main(parsed))
