@@ -30,6 +30,9 @@ def action_data(uri: str, version: int, request: actions.ActionRequest) -> dict[
 def to_workspace_edit(
     ls: RadixServer, uri: str, version: int, result: actions.ActionResult
 ) -> types.WorkspaceEdit:
+    """An action's file changes as one WorkspaceEdit: the document it ran on at the version
+    it was computed for (the client rejects the edit if the text moved on), other files at
+    their open version, if open, and created first when new."""
     files = []
     for change in result.changes:
         if change.path is None:
