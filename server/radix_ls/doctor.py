@@ -83,6 +83,7 @@ def report(settings: Settings) -> dict[str, Any]:
             "llamacpp": {
                 "package": package_version("llama-cpp-python"),
                 "importable": has_module("llama_cpp"),
+                "weight_repacking": _weight_repacking(),
             },
             "sglang": {
                 "package": package_version("sglang"),
@@ -106,6 +107,12 @@ def report(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _weight_repacking() -> bool:
+    from radix_ls.engine.llamacpp import weight_repacking
+
+    return weight_repacking()
+
+
 def render(info: dict[str, Any]) -> str:
     engines = info["engines"]
     llama, sglang, remote = engines["llamacpp"], engines["sglang"], engines["remote"]
@@ -119,6 +126,11 @@ def render(info: dict[str, Any]) -> str:
         "  llama.cpp "
         + (
             f"llama-cpp-python {llama['package']}: ok"
+            + (
+                ""
+                if llama["weight_repacking"]
+                else " (weight repacking off: AMX CPU or RADIX_LS_LLAMA_REPACK=0)"
+            )
             if llama["importable"]
             else "not installed (pip install 'radix-ls[cpu]')"
         ),
