@@ -1,4 +1,5 @@
-; Code-action targets (see grammars/README.md, "actions").
+; Code-action targets (see grammars/README.md, "actions"): functions and classes, shared by
+; JavaScript, TypeScript and TSX. Local bindings are per grammar (locals.scm).
 
 (function_declaration
   name: (identifier) @name
@@ -22,11 +23,3 @@
 (class_declaration
   name: (_) @name
   body: (class_body) @body) @class
-
-(formal_parameters (identifier) @local)
-(formal_parameters (assignment_pattern left: (identifier) @local))
-(formal_parameters (rest_pattern (identifier) @local))
-(arrow_function parameter: (identifier) @local)
-(variable_declarator name: (identifier) @local)
-(for_in_statement left: (identifier) @local)
-(catch_clause parameter: (identifier) @local)
