@@ -7,6 +7,7 @@ import pytest
 from lsprotocol import types
 
 from radix_ls.lsp import convert
+from radix_ls.workspace.documents import TextEdit
 
 CASES = json.loads((Path(__file__).parent.parent / "data/convert/positions.json").read_text())[
     "cases"
@@ -37,3 +38,18 @@ def test_lenient_positions_clamp_like_the_spec_says():
     far_line = types.Position(line=9, character=0)
     assert convert.position_to_offset(text, far_column, "utf-16", strict=False) == 2
     assert convert.position_to_offset(text, far_line, "utf-16", strict=False) == len(text)
+
+
+def test_workspace_edit_creates_new_files_and_versions_the_document():
+    doc = ("file:///p/shop.py", 7, False, "a\nb\n", [TextEdit(2, 2, "x\n")])
+    new_file = ("file:///p/tests/test_shop.py", None, True, "", [TextEdit(0, 0, "def t(): ...\n")])
+    edit = convert.workspace_edit([doc, new_file], "utf-16", document_changes=True)
+    first, create, second = edit.document_changes
+    assert first.text_document.version == 7
+    assert first.edits[0].range.start == types.Position(line=1, character=0)
+    assert isinstance(create, types.CreateFile) and create.uri == new_file[0]
+    assert create.options.ignore_if_exists and not create.options.overwrite
+    assert second.text_document.version is None and second.edits[0].new_text == "def t(): ...\n"
+    # clients without documentChanges get the plain map (radix-ls offers them no file creation)
+    plain = convert.workspace_edit([doc], "utf-16", document_changes=False)
+    assert plain.changes["file:///p/shop.py"][0].new_text == "x\n"
