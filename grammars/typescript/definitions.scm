@@ -1,5 +1,6 @@
-; TypeScript definitions (also used for TSX): @definition.<kind>, @name, optional @body.
-; When several patterns capture the same @name node, the first pattern in this file wins.
+; TypeScript definitions (also used for TSX): @definition.<kind>, @name, optional @body
+; (functions held in variables and module-level variables: javascript/variables.scm).
+; When several patterns capture the same @name node, the first pattern wins.
 
 [
   (function_declaration name: (identifier) @name body: (_) @body)
@@ -36,29 +37,3 @@
   (method_signature name: (property_identifier) @name)
   (abstract_method_signature name: (property_identifier) @name)
 ] @definition.method
-
-; `const f = () => ...`, `var f = function () {...}`, at any level a definition can live
-[
-  (lexical_declaration
-    (variable_declarator
-      name: (identifier) @name
-      value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))
-  (variable_declaration
-    (variable_declarator
-      name: (identifier) @name
-      value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))
-] @definition.function
-
-; Other module-level constants and variables, also behind `export`.
-(program
-  [
-    (lexical_declaration (variable_declarator name: (identifier) @name))
-    (variable_declaration (variable_declarator name: (identifier) @name))
-  ] @definition.variable)
-
-(program
-  (export_statement
-    declaration: [
-      (lexical_declaration (variable_declarator name: (identifier) @name))
-      (variable_declaration (variable_declarator name: (identifier) @name))
-    ] @definition.variable))
