@@ -337,36 +337,45 @@ def _collect_import(
         entry[2].append("*" if "*" in name else name)
 
 
+def _parent_index(ordered: list[_Def], stack: list[int], d: _Def) -> int:
+    """The index of `d`'s enclosing container in `ordered` (-1: none), after dropping the
+    containers on `stack` (indices, innermost last) that end before `d` does."""
+    while stack and ordered[stack[-1]].end <= d.start:
+        stack.pop()
+    # a container that does not enclose d (overlap without nesting) is not its parent
+    while stack and ordered[stack[-1]].end < d.end:
+        stack.pop()
+    # nor is one with the very same span (`const a = () => 1, b = () => 2`: siblings)
+    for i in reversed(stack):
+        if ordered[i].start != d.start or ordered[i].end != d.end:
+            return i
+    return -1
+
+
+def _naming(d: _Def, parent: _Def | None) -> tuple[str, str]:
+    """`d`'s qualified name and kind inside `parent` (a function in a class is a method, a
+    variable named in capitals a constant)."""
+    kind = d.query_kind
+    if parent is not None:
+        prefix = parent.qualified + "."
+        if kind == "function" and parent.kind in CLASS_KINDS:
+            kind = "method"
+    else:
+        prefix = ""
+    if d.explicit_container:
+        prefix += d.explicit_container + "."
+    if kind == "variable" and _UPPER_NAME.fullmatch(d.name):
+        kind = "constant"
+    return prefix + d.name, kind
+
+
 def _nest(ordered: list[_Def]) -> list[_Def]:
     """Give each definition its enclosing container and qualified name (sorted input)."""
     stack: list[int] = []  # indices of open containers, innermost last
     for index, d in enumerate(ordered):
-        while stack and ordered[stack[-1]].end <= d.start:
-            stack.pop()
-        # a container that does not enclose d (overlap without nesting) is not its parent
-        while stack and ordered[stack[-1]].end < d.end:
-            stack.pop()
-        # nor is one with the very same span (`const a = () => 1, b = () => 2`: siblings)
-        parent_index = -1
-        for i in reversed(stack):
-            if ordered[i].start != d.start or ordered[i].end != d.end:
-                parent_index = i
-                break
+        parent_index = _parent_index(ordered, stack, d)
         d.parent = parent_index
-        kind = d.query_kind
-        if parent_index >= 0:
-            parent = ordered[parent_index]
-            prefix = parent.qualified + "."
-            if kind == "function" and parent.kind in CLASS_KINDS:
-                kind = "method"
-        else:
-            prefix = ""
-        if d.explicit_container:
-            prefix += d.explicit_container + "."
-        d.qualified = prefix + d.name
-        if kind == "variable" and _UPPER_NAME.fullmatch(d.name):
-            kind = "constant"
-        d.kind = kind
+        d.qualified, d.kind = _naming(d, ordered[parent_index] if parent_index >= 0 else None)
         if d.kind in CONTAINER_KINDS and d.end > d.start:
             stack.append(index)
     return ordered

@@ -40,16 +40,17 @@ import tree_sitter as ts
 
 from radix_ls.index import languages
 from radix_ls.index.extract import (
-    _UPPER_NAME,
     _collect_definition,
     _collect_import,
     _Def,
+    _naming,
+    _parent_index,
     _signature,
     extract_record,
     to_file_index,
 )
 from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
-from radix_ls.index.model import CLASS_KINDS, CONTAINER_KINDS, Definition, FileIndex, Import
+from radix_ls.index.model import CONTAINER_KINDS, Definition, FileIndex, Import
 
 # Re-query this many bytes around an edit too: a change at a node's edge can alter how the
 # neighbouring tokens parse.
@@ -142,27 +143,8 @@ def _renest(ordered: list[_Def], fresh: set[int]) -> list[_Def]:
     reported `Definition`. Parents are not kept (nothing here reads them)."""
     stack: list[int] = []  # indices of open containers, innermost last
     for index, d in enumerate(ordered):
-        while stack and ordered[stack[-1]].end <= d.start:
-            stack.pop()
-        while stack and ordered[stack[-1]].end < d.end:  # overlap without nesting
-            stack.pop()
-        parent = None
-        for i in reversed(stack):  # not one with the very same span (siblings)
-            if ordered[i].start != d.start or ordered[i].end != d.end:
-                parent = ordered[i]
-                break
-        kind = d.query_kind
-        if parent is not None:
-            prefix = parent.qualified + "."
-            if kind == "function" and parent.kind in CLASS_KINDS:
-                kind = "method"
-        else:
-            prefix = ""
-        if d.explicit_container:
-            prefix += d.explicit_container + "."
-        qualified = prefix + d.name
-        if kind == "variable" and _UPPER_NAME.fullmatch(d.name):
-            kind = "constant"
+        parent_index = _parent_index(ordered, stack, d)
+        qualified, kind = _naming(d, ordered[parent_index] if parent_index >= 0 else None)
         if qualified != d.qualified or kind != d.kind:
             if id(d) not in fresh:
                 d = ordered[index] = _moved(d, 0, 0, False)
