@@ -379,7 +379,7 @@ async def _prepare_file(
         async with semaphore:
             began = time.perf_counter()
             try:
-                result = await service.run(snapshot, target, root=options.root)
+                result = await service.run(snapshot, target, root=options.root, doc=doc)
             except (A.ActionFailed, EngineError) as exc:
                 done = TargetOutcome(target.name, line, False, str(exc))
                 result = None

@@ -14,7 +14,6 @@ Both the LSP handlers and `radix-ls batch` run actions through here.
 
 from __future__ import annotations
 
-import contextlib
 import keyword
 import re
 import textwrap
@@ -29,6 +28,7 @@ from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
 from radix_ls.engine.templates import instruct
 from radix_ls.features import edits as E
+from radix_ls.features.completion import relative_path
 from radix_ls.features.syntax import Definition, SyntaxDocument, SyntaxUnavailable, language_of
 from radix_ls.workspace.documents import DocumentSnapshot, TextEdit
 
@@ -439,12 +439,15 @@ class ActionService:
         root: Path | None = None,
         progress: ProgressFn | None = None,
         test_text: Callable[[Path], str | None] | None = None,
+        doc: SyntaxDocument | None = None,
     ) -> ActionResult:
         """Compute the action's edit. Raises ActionFailed with a message for the user.
 
         `test_text(path)`: an open editor's text of a file (newer than the disk), if any.
+        `doc`: the snapshot already parsed (a batch runs many actions on one file).
         """
-        doc = parse(snapshot)
+        if doc is None:
+            doc = parse(snapshot)
         if doc is None:
             raise ActionFailed(f"no syntax support for {snapshot.language_id} documents")
         if not 0 <= request.start <= request.end <= len(snapshot.text):
@@ -612,10 +615,7 @@ class ActionService:
         first, last = doc.line_of(r.start), doc.line_of(r.end)
         lo, hi = window(lines, first, last, budget * 3 // 4, self._count.text)
         shown = "\n".join(lines[lo:hi])
-        rel = snapshot.path.name if snapshot.path else snapshot.display_path
-        if root is not None and snapshot.path is not None:
-            with contextlib.suppress(ValueError):
-                rel = snapshot.path.resolve().relative_to(root.resolve()).as_posix()
+        rel = relative_path(snapshot.path, root, snapshot.display_path)
         head = ""
         left = budget - self._count.text(shown)
         if self.repo is not None and snapshot.path is not None and left > 128:
@@ -671,7 +671,7 @@ def apply_answer(
     test_text: Callable[[Path], str | None] | None,
 ) -> ActionResult:
     if r.action == "docstring":
-        return _docstring(doc, snapshot, r, answer)
+        return _docstring(doc, snapshot, r, answer, errors_before)
     if r.action == "rename-local":
         return _rename(doc, snapshot, r, answer, errors_before)
     if r.action == "tests":
@@ -736,7 +736,11 @@ def _rewrite(
 
 
 def _docstring(
-    doc: SyntaxDocument, snapshot: DocumentSnapshot, r: ActionRequest, answer: str
+    doc: SyntaxDocument,
+    snapshot: DocumentSnapshot,
+    r: ActionRequest,
+    answer: str,
+    errors_before: int,
 ) -> ActionResult:
     target = next(
         (d for d in doc.definitions() if (d.start, d.end) == (r.start, r.end)),
@@ -769,7 +773,7 @@ def _docstring(
             start = end = E.line_start(text, target.outer_start)
             replacement = rendered + newline
     new_text = text[:start] + replacement + text[end:]
-    _check_parse(new_text, doc.language, len(doc.errors()))
+    _check_parse(new_text, doc.language, errors_before)
     old_region = text[start : E.line_end(text, end)]
     new_region = new_text[start : E.line_end(new_text, start + len(replacement))]
     edits = E.minimal_edits(old_region, new_region, base=start)

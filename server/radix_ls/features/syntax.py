@@ -116,7 +116,11 @@ class SyntaxDocument:
         loaded = languages.load(language)
         self._query = _actions_query(language)
         self.tree = loaded.parser().parse(self.data)
+        # computed on first use and kept: the text and its tree never change
         self._matches: list[dict[str, list[ts.Node]]] | None = None
+        self._definitions: tuple[Definition, ...] | None = None
+        self._skip: set[int] | None = None
+        self._errors: list[SyntaxError_] | None = None
 
     # -- offsets -----------------------------------------------------------------------------
 
@@ -144,8 +148,13 @@ class SyntaxDocument:
             self._matches = [captures for _, captures in found]
         return self._matches
 
-    def definitions(self) -> list[Definition]:
+    def definitions(self) -> tuple[Definition, ...]:
         """Every function and class, in document order."""
+        if self._definitions is None:
+            self._definitions = self._find_definitions()
+        return self._definitions
+
+    def _find_definitions(self) -> tuple[Definition, ...]:
         docstrings = {
             n.parent.parent.id: n
             for m in self.matches()
@@ -164,7 +173,7 @@ class SyntaxDocument:
                     body = (m.get("body") or [node])[0]
                     out.append(self._definition(kind, node, name_node, body, docstrings))
         out.sort(key=lambda d: (d.start, -d.end))
-        return out
+        return tuple(out)
 
     def _definition(
         self,
@@ -251,7 +260,9 @@ class SyntaxDocument:
         return None
 
     def _skipped(self) -> set[int]:
-        return {n.id for m in self.matches() for n in m.get("skip", ())}
+        if self._skip is None:
+            self._skip = {n.id for m in self.matches() for n in m.get("skip", ())}
+        return self._skip
 
     def local_bindings(self, function: Definition) -> set[str]:
         """Names bound inside `function` (parameters, assignments, loop variables...)."""
@@ -282,13 +293,18 @@ class SyntaxDocument:
         return {
             self.node_text(n)
             for n in _walk(self.tree.root_node, lo, hi)
-            if n.type in _IDENTIFIERS or n.type.endswith("identifier")
+            if n.type.endswith("identifier")  # variables, fields, types, properties...
         }
 
     # -- errors ------------------------------------------------------------------------------
 
     def errors(self) -> list[SyntaxError_]:
-        """ERROR and MISSING nodes, in document order."""
+        """ERROR and MISSING nodes, in document order (the same list on every call)."""
+        if self._errors is None:
+            self._errors = self._find_errors()
+        return self._errors
+
+    def _find_errors(self) -> list[SyntaxError_]:
         if not self.tree.root_node.has_error:
             return []
         out: list[SyntaxError_] = []
