@@ -12,6 +12,7 @@ from typing import Any
 from radix_ls import __version__
 from radix_ls.config import Settings
 from radix_ls.engine.detect import gpu_devices, has_module, package_version, sglang_missing
+from radix_ls.engine.llamacpp import weight_repacking
 from radix_ls.engine.models import DEFAULT_MODEL, KNOWN_MODELS
 
 
@@ -83,7 +84,7 @@ def report(settings: Settings) -> dict[str, Any]:
             "llamacpp": {
                 "package": package_version("llama-cpp-python"),
                 "importable": has_module("llama_cpp"),
-                "weight_repacking": _weight_repacking(),
+                "weight_repacking": weight_repacking(),
             },
             "sglang": {
                 "package": package_version("sglang"),
@@ -105,12 +106,6 @@ def report(settings: Settings) -> dict[str, Any]:
             else f"engine={settings.engine} was asked for"
         ),
     }
-
-
-def _weight_repacking() -> bool:
-    from radix_ls.engine.llamacpp import weight_repacking
-
-    return weight_repacking()
 
 
 def render(info: dict[str, Any]) -> str:
