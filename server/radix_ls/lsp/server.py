@@ -621,9 +621,8 @@ class RadixServer(LanguageServer):
         if current is None or current.version != snapshot.version:
             raise RequestFailed(f"{title}: the document changed while it ran; try again")
         log.info(
-            "%s: %s in %d attempt(s)%s",
+            "%s: done in %d attempt(s)%s",
             title,
-            "done",
             result.attempts,
             f" ({result.summary})" if result.summary else "",
         )
