@@ -224,12 +224,8 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
     """The file as a document snapshot and the offset of a 1-based line and column in it."""
-    from radix_ls.workspace.documents import (
-        DocumentError,
-        DocumentSnapshot,
-        language_for_path,
-        offset_at,
-    )
+    from radix_ls.index.languages import editor_language_id
+    from radix_ls.workspace.documents import DocumentError, DocumentSnapshot, offset_at
     from radix_ls.workspace.files import SourceFileError, read_source
 
     try:
@@ -238,7 +234,7 @@ def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
     except (SourceFileError, DocumentError) as exc:
         raise CliError(str(exc)) from None
     resolved = path.resolve()
-    snapshot = DocumentSnapshot(resolved.as_uri(), 0, language_for_path(path), text, resolved)
+    snapshot = DocumentSnapshot(resolved.as_uri(), 0, editor_language_id(path), text, resolved)
     return snapshot, offset
 
 

@@ -33,7 +33,7 @@ from radix_ls.features.syntax import SyntaxDocument
 from radix_ls.index import languages
 from radix_ls.index.ignore import WorkspaceIgnore
 from radix_ls.index.scan import list_files
-from radix_ls.workspace.documents import DocumentSnapshot, TextEdit, language_for_path
+from radix_ls.workspace.documents import DocumentSnapshot, TextEdit
 from radix_ls.workspace.files import SourceFileError, read_source
 
 
@@ -358,7 +358,7 @@ async def _prepare_file(
         outcome.status = "refused"
         outcome.message = "has uncommitted changes (commit or stash them, or pass --force)"
         return None
-    snapshot = DocumentSnapshot(path.as_uri(), 0, language_for_path(path), text, path)
+    snapshot = DocumentSnapshot(path.as_uri(), 0, languages.editor_language_id(path), text, path)
     doc = A.parse(snapshot)
     if doc is None:
         outcome.status = "unchanged"

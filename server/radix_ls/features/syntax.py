@@ -12,7 +12,6 @@ byte offsets are converted at this boundary.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -21,20 +20,6 @@ from pathlib import Path
 import tree_sitter as ts
 
 from radix_ls.index import languages
-
-# Editor language ids -> index language names (a path's extension decides when none fits).
-_BY_LANGUAGE_ID = {
-    "python": "python",
-    "javascript": "javascript",
-    "javascriptreact": "javascript",
-    "typescript": "typescript",
-    "typescriptreact": "tsx",
-    "go": "go",
-    "rust": "rust",
-    "java": "java",
-    "c": "c",
-    "cpp": "cpp",
-}
 
 # Node types that hold a list of statements (where "the statements a selection covers" live).
 _STATEMENT_LISTS = frozenset(
@@ -60,17 +45,13 @@ class SyntaxUnavailable(ValueError):
 
 def language_of(language_id: str, path: Path | None) -> str | None:
     """The index language for an editor language id (or the file's extension)."""
-    name = _BY_LANGUAGE_ID.get(language_id)
-    if name is None and path is not None:
-        name = languages.language_for_path(path.name)
-    return name
+    return languages.language_for(language_id, path.name if path is not None else None)
 
 
 @cache
 def _actions_query(name: str) -> ts.Query:
     loaded = languages.load(name)
-    manifest = json.loads((languages.grammars_dir() / "manifest.json").read_text("utf-8"))
-    files = manifest["languages"][name]["queries"].get("actions", [])
+    files = languages.specs()[name].queries["actions"]
     if not files:
         raise SyntaxUnavailable(f"{name}: the grammar manifest names no actions query")
     text = "\n".join((languages.grammars_dir() / f).read_text("utf-8") for f in files)

@@ -30,6 +30,8 @@ from pathlib import Path, PurePath
 import tree_sitter as ts
 
 ROLES = ("definitions", "imports", "references")
+# every query role a manifest entry may name: the index's three, and the code actions' own
+QUERY_ROLES = (*ROLES, "actions")
 DEFINITIONS, IMPORTS, REFERENCES = range(3)
 
 # A wheel carries the grammars inside the package (radix_ls/grammars); a checkout has them at
@@ -53,6 +55,9 @@ class LanguageSpec:
     grammar_module: str
     grammar_function: str
     queries: Mapping[str, tuple[str, ...]]  # role -> query files relative to the grammars dir
+    # the language ids editors send for it (VS Code's and Neovim's are the same names)
+    language_ids: tuple[str, ...] = ()
+    display: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +207,15 @@ def specs() -> dict[str, LanguageSpec]:
         entries = manifest["languages"]
         out: dict[str, LanguageSpec] = {}
         for name, entry in entries.items():
-            queries = {role: tuple(entry["queries"].get(role, ())) for role in ROLES}
+            queries = {role: tuple(entry["queries"].get(role, ())) for role in QUERY_ROLES}
             out[name] = LanguageSpec(
                 name=name,
                 extensions=tuple(ext.lower() for ext in entry["extensions"]),
                 grammar_module=entry["grammar"]["module"],
                 grammar_function=entry["grammar"]["function"],
                 queries=queries,
+                language_ids=tuple(entry["language_ids"]),
+                display=entry["display"],
             )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ManifestError(f"{path}: {type(exc).__name__}: {exc}") from None
@@ -229,6 +236,32 @@ def language_for_path(path: str | PurePath) -> str | None:
 
 def extensions() -> frozenset[str]:
     return frozenset(_by_extension())
+
+
+@cache
+def _by_language_id() -> dict[str, str]:
+    return {lid: spec.name for spec in specs().values() for lid in spec.language_ids}
+
+
+def language_for(language_id: str, path: str | PurePath | None = None) -> str | None:
+    """The language of a document: by the editor's language id, else by the path's extension
+    (a client may send a generic id such as "plaintext" for a file we do know)."""
+    name = _by_language_id().get(language_id)
+    if name is None and path is not None:
+        name = language_for_path(path)
+    return name
+
+
+def editor_language_id(path: str | PurePath) -> str:
+    """The language id an editor would send for `path` (for documents opened without an
+    editor, e.g. by the CLI); "plaintext" for files of no language we know."""
+    name = language_for_path(path)
+    return specs()[name].language_ids[0] if name is not None else "plaintext"
+
+
+def editor_language_ids() -> tuple[str, ...]:
+    """Every editor language id radix-ls serves, in manifest order (the editors' lists)."""
+    return tuple(_by_language_id())
 
 
 _load_lock = threading.Lock()

@@ -1,4 +1,5 @@
-"""Open documents: versioned text, edited by offset, read through immutable snapshots.
+"""Open documents: versioned text and its one parse, edited by offset, read through immutable
+snapshots.
 
 Offsets here are Python string indices (Unicode code points). The LSP layer converts
 editor positions (UTF-8 / UTF-16 / UTF-32 columns) into these offsets before calling in.
@@ -7,41 +8,19 @@ editor positions (UTF-8 / UTF-16 / UTF-32 columns) into these offsets before cal
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-# Language ids as editors send them, keyed by file extension (used where no editor tells us,
-# e.g. the `complete` CLI).
-LANGUAGE_BY_EXTENSION = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "typescriptreact",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".hh": "cpp",
-    ".hxx": "cpp",
-}
-
+from radix_ls.index import languages
+from radix_ls.index.incremental import IncrementalDocument
+from radix_ls.workspace import paths
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
-
-def language_for_path(path: str | Path) -> str:
-    return LANGUAGE_BY_EXTENSION.get(Path(path).suffix.lower(), "plaintext")
+# Documents larger than this are not parsed (minified bundles, generated data): nothing the
+# parse gives (context, code actions) is worth its cost on every keystroke there.
+MAX_PARSED_CHARS = 4 * 1024 * 1024
 
 
 class DocumentError(ValueError):
@@ -57,6 +36,11 @@ class DocumentSnapshot:
     language_id: str
     text: str
     path: Path | None = None
+    # The tree-sitter tree of `text` (in the registry language of `language_id`/`path`), kept
+    # incrementally by the session's document store: the one parse of this version that
+    # completion context and code actions share. None for a language without a grammar, or a
+    # snapshot made without a store.
+    tree: Any = field(default=None, compare=False, repr=False)
 
     @property
     def display_path(self) -> str:
@@ -111,16 +95,31 @@ def apply_edits(text: str, edits: list[TextEdit]) -> str:
 
 
 class DocumentStore:
-    """Open documents by URI. Mutated only from the event loop; readers take snapshots."""
+    """Open documents by URI, each with its one incremental parse.
 
-    def __init__(self) -> None:
+    Mutated only from the event loop; readers take snapshots. A document in a language of the
+    registry (grammars/manifest.json) and under `MAX_PARSED_CHARS` is parsed once when opened
+    and re-parsed incrementally on each edit (`index.incremental`); every snapshot carries
+    that version's tree, so completion context and code actions never parse it again.
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        # the workspace root: a parse names its definitions by the path relative to it
+        self.root = root
         self._docs: dict[str, DocumentSnapshot] = {}
+        self._parsed: dict[str, IncrementalDocument] = {}
 
-    def open(self, snapshot: DocumentSnapshot) -> None:
-        self._docs[snapshot.uri] = snapshot
+    def open(self, snapshot: DocumentSnapshot) -> DocumentSnapshot:
+        """Track `snapshot` (parsing it); returns the stored snapshot, tree attached."""
+        self._parsed.pop(snapshot.uri, None)
+        doc = self._parse(snapshot)
+        stored = replace(snapshot, tree=doc.tree) if doc is not None else snapshot
+        self._docs[snapshot.uri] = stored
+        return stored
 
     def close(self, uri: str) -> None:
         self._docs.pop(uri, None)
+        self._parsed.pop(uri, None)
 
     def get(self, uri: str) -> DocumentSnapshot:
         try:
@@ -131,11 +130,46 @@ class DocumentStore:
     def find(self, uri: str) -> DocumentSnapshot | None:
         return self._docs.get(uri)
 
-    def replace(self, uri: str, version: int, text: str) -> DocumentSnapshot:
+    def parsed(self, uri: str) -> IncrementalDocument | None:
+        """The incremental parse of an open document (None: not parsed, see the class)."""
+        return self._parsed.get(uri)
+
+    def edit(self, uri: str, version: int, edits: list[TextEdit]) -> DocumentSnapshot:
+        """Apply didChange's edits in order; the parse follows them incrementally."""
         old = self.get(uri)
-        new = DocumentSnapshot(uri, version, old.language_id, text, old.path)
+        text = apply_edits(old.text, edits)
+        new = replace(old, version=version, text=text, tree=None)
+        doc = self._parsed.get(uri)
+        if doc is not None:
+            try:
+                for e in edits:
+                    doc.apply_text_edit(e.start, e.end, e.text)
+            except ValueError:
+                doc = None
+            if doc is None or doc.text != text:
+                doc = self._parse(new)  # out of step: parse the new text afresh
+        elif old.tree is None and len(old.text) > MAX_PARSED_CHARS >= len(text):
+            doc = self._parse(new)  # shrank under the limit
+        if doc is not None and len(text) > MAX_PARSED_CHARS:
+            self._parsed.pop(uri, None)
+            doc = None
+        new = replace(new, tree=doc.tree) if doc is not None else new
         self._docs[uri] = new
         return new
+
+    def replace(self, uri: str, version: int, text: str) -> DocumentSnapshot:
+        """Replace the whole text (a full-document sync)."""
+        old = self.get(uri)
+        return self.open(replace(old, version=version, text=text, tree=None))
+
+    def _parse(self, snapshot: DocumentSnapshot) -> IncrementalDocument | None:
+        language = languages.language_for(snapshot.language_id, snapshot.path)
+        if language is None or len(snapshot.text) > MAX_PARSED_CHARS:
+            return None
+        name = paths.display(snapshot.path, self.root, snapshot.display_path)
+        doc = IncrementalDocument(language, snapshot.text, name)
+        self._parsed[snapshot.uri] = doc
+        return doc
 
     def snapshots(self) -> list[DocumentSnapshot]:
         return list(self._docs.values())
