@@ -77,7 +77,18 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=("error", "warning", "info", "debug")
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_serve_parser, _complete_parser, _index_parser, _context_parser, _batch_parser):
+        add(sub)
+    doctor = sub.add_parser(
+        "doctor", help="report GPUs, engines, models and caches, and which engine would run"
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
+    _add_model_options(doctor)
+    return parser
 
+
+def _serve_parser(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(
         "--tcp",
@@ -86,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
         help="listen on TCP instead of stdio (host defaults to 127.0.0.1)",
     )
 
+
+def _complete_parser(sub: Any) -> None:
     complete = sub.add_parser(
         "complete", help="complete FILE at a position and print the completion"
     )
@@ -106,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_index_options(complete)
     _add_model_options(complete)
 
+
+def _index_parser(sub: Any) -> None:
     index = sub.add_parser(
         "index", help="build or refresh the persisted workspace index of DIR and report it"
     )
@@ -113,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_index_options(index)
 
+
+def _context_parser(sub: Any) -> None:
     context = sub.add_parser(
         "context", help="print exactly what the model would see for a cursor in DIR"
     )
@@ -125,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_index_options(context)
     _add_model_options(context)
 
+
+def _batch_parser(sub: Any) -> None:
     batch = sub.add_parser(
         "batch",
         help="run a code action on every matching place in PATHs (a diff by default)",
@@ -163,14 +182,6 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--action-max-tokens", type=_positive, help="most tokens per answer")
     _add_index_options(batch)
     _add_model_options(batch)
-
-    doctor = sub.add_parser(
-        "doctor", help="report GPUs, engines, models and caches, and which engine would run"
-    )
-    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
-    doctor.add_argument("--cache-dir", help="cache directory (default: ~/.cache/radix-ls)")
-    _add_model_options(doctor)
-    return parser
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -222,10 +233,39 @@ def _settings(args: argparse.Namespace) -> Any:
     return resolved.settings
 
 
-def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
-    """The file as a document snapshot and the offset of a 1-based line and column in it."""
-    from radix_ls.index.languages import editor_language_id
-    from radix_ls.workspace.documents import DocumentError, DocumentSnapshot, offset_at
+class _CliProgress:
+    """Progress on stderr: every message of work without percentages (loading a model), and
+    one line per finished phase of work with them (indexing: a line per file would flood)."""
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        if percentage is None or percentage >= 100:
+            print(f"radix-ls: {message}", file=sys.stderr, flush=True)
+
+    def end(self) -> None:
+        pass
+
+
+class CliEvents:
+    """A CLI command's session events: messages and progress on stderr."""
+
+    def show(self, level: str, message: str) -> None:
+        print(message if message.startswith("radix-ls:") else f"radix-ls: {message}",
+              file=sys.stderr, flush=True)  # fmt: skip
+
+    async def begin(self, title: str, **_options: Any) -> _CliProgress:
+        return _CliProgress()
+
+
+def _session(args: argparse.Namespace, root: Path) -> Any:
+    """The session a command runs in (the same core as the language server's)."""
+    from radix_ls.session import Session
+
+    return Session(root, _settings(args), CliEvents())
+
+
+def _cursor(session: Any, path: Path, line: int, col: int) -> tuple[Any, int]:
+    """The file opened in the session and the offset of a 1-based line and column in it."""
+    from radix_ls.workspace.documents import DocumentError, offset_at
     from radix_ls.workspace.files import SourceFileError, read_source
 
     try:
@@ -233,182 +273,131 @@ def _cursor(path: Path, line: int, col: int) -> tuple[Any, int]:
         offset = offset_at(text, line - 1, col - 1)
     except (SourceFileError, DocumentError) as exc:
         raise CliError(str(exc)) from None
-    resolved = path.resolve()
-    snapshot = DocumentSnapshot(resolved.as_uri(), 0, editor_language_id(path), text, resolved)
-    return snapshot, offset
+    return session.open_file(path, text), offset
+
+
+def _run_session(session: Any, work: Any) -> Any:
+    """Run `work(session)` on a fresh event loop, closing the session afterwards. Engine
+    failures and session refusals become `radix-ls: message` with exit status 1."""
+    from radix_ls.engine.base import EngineError
+    from radix_ls.session import SessionError
+
+    async def run() -> Any:
+        try:
+            return await work(session)
+        finally:
+            await session.close()
+
+    try:
+        return asyncio.run(run())
+    except (EngineError, SessionError) as exc:
+        raise CliError(str(exc), 1) from None
 
 
 def _complete(args: argparse.Namespace) -> int:
-    from radix_ls.context.repo import RepoContext
-    from radix_ls.engine.base import EngineError
-    from radix_ls.engine.factory import load_engine
-    from radix_ls.features.completion import CompletionService
-
-    settings = _settings(args)
-    snapshot, offset = _cursor(args.file, args.line, args.col)
     workspace = (args.workspace or _workspace_for(args.file)).resolve()
+    session = _session(args, workspace)
+    snapshot, offset = _cursor(session, args.file, args.line, args.col)
 
-    def progress(message: str) -> None:
-        print(f"radix-ls: {message}", file=sys.stderr, flush=True)
+    async def work(session: Any) -> Any:
+        await session.load_engine()
+        if session.settings.index and not args.no_index:
+            # the persisted index, brought up to date: the same cross-file context as the
+            # server's (warm runs only re-check what changed)
+            await session.open_index()
+        return await session.complete(snapshot, offset), session.status()
 
-    async def run() -> tuple[Any, Any, Any]:
-        engine = await load_engine(settings, progress)
-        indexer = None
-        try:
-            repo = None
-            if settings.index:
-                # the persisted index, brought up to date: the same cross-file context as the
-                # server's (warm runs only re-check what changed)
-                args.dir = workspace
-                indexer = _open_index(args, settings)
-                await asyncio.to_thread(indexer.refresh)
-                repo = RepoContext(indexer)
-                await asyncio.to_thread(repo.rebuild_similar)
-            service = CompletionService(engine, settings, repo)
-            return engine, service, await service.complete(snapshot, offset, workspace)
-        finally:
-            if indexer is not None:
-                indexer.close()
-            await engine.close()
-
-    try:
-        engine, service, result = asyncio.run(run())
-    except EngineError as exc:
-        return _fail(str(exc), 1)
+    result, status = _run_session(session, work)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "completion": result.text,
-                    "raw": result.raw,
-                    "mode": result.plan.mode,
-                    "engine": engine.name,
-                    "model": engine.model_name,
-                    "template": service.template.name,
-                    "prompt": result.plan.request.prompt,
-                    "segments": [vars(s) for s in result.plan.context.segments],
-                    "stats": result.stats.to_json(),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(_completion_json(status, result), indent=2))
     elif result.text is None:
-        progress("no completion (the model's answer was empty after post-processing)")
+        print("radix-ls: no completion (the model's answer was empty after post-processing)",
+              file=sys.stderr)  # fmt: skip
     else:
         sys.stdout.write(result.text + "\n")
     return 0
 
 
-def _open_index(args: argparse.Namespace, settings: Any) -> Any:
-    from radix_ls.index.indexer import Indexer
-    from radix_ls.index.model import IndexProgress
-
-    def progress(p: IndexProgress) -> None:
-        # one line per phase as it completes: a line per file would flood the terminal
-        if p.total and p.done == p.total:
-            print(f"radix-ls: {p.phase} {p.done}/{p.total}", file=sys.stderr, flush=True)
-
-    return Indexer(
-        args.dir,
-        settings.resolved_cache_dir,
-        exclude=settings.index_exclude,
-        max_file_bytes=settings.max_file_bytes,
-        progress=progress,
-    )
+def _completion_json(status: dict[str, Any], result: Any) -> dict[str, Any]:
+    return {
+        "completion": result.text,
+        "raw": result.raw,
+        "mode": result.plan.mode,
+        "engine": status["engine"],
+        "model": status["model"],
+        "template": status["template"],
+        "prompt": result.plan.request.prompt,
+        "segments": [vars(s) for s in result.plan.context.segments],
+        "stats": result.stats.to_json(),
+    }
 
 
 def _index(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
-    indexer = _open_index(args, _settings(args))
-    try:
-        stats = indexer.refresh()
-        summary = indexer.stats()
-        skipped_files = indexer.skipped()
-    finally:
-        indexer.close()
-    report = {
-        "root": str(indexer.root),
-        "files": summary.files,
-        "definitions": summary.definitions,
-        "imports": summary.imports,
-        "chunks": summary.chunks,
-        "languages": summary.languages,
-        "parsed": stats.parsed,
-        "unchanged": stats.unchanged,
-        "removed": stats.removed,
-        "seconds": round(stats.seconds, 3),
-        "skipped": stats.skipped,
-        "skipped_files": skipped_files,
-    }
+    session = _session(args, args.dir)
+
+    async def work(session: Any) -> dict[str, Any]:
+        stats = await session.open_index(similar=False)
+        return session.index_host.report(stats)
+
+    report = _run_session(session, work)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    langs = ", ".join(f"{n} {k}" for k, n in sorted(summary.languages.items()))
-    print(f"indexed {summary.files} files ({langs}) in {stats.seconds:.2f} s")
+    langs = ", ".join(f"{n} {k}" for k, n in sorted(report["languages"].items()))
+    print(f"indexed {report['files']} files ({langs}) in {report['seconds']:.2f} s")
     print(
-        f"  parsed {stats.parsed}, unchanged {stats.unchanged}, removed {stats.removed}; "
-        f"{summary.definitions} definitions, {summary.imports} imports, {summary.chunks} chunks"
+        f"  parsed {report['parsed']}, unchanged {report['unchanged']}, "
+        f"removed {report['removed']}; {report['definitions']} definitions, "
+        f"{report['imports']} imports, {report['chunks']} chunks"
     )
+    skipped_files = report["skipped_files"]
     if skipped_files:
         print(f"  skipped {len(skipped_files)} files:")
-        for reason, count in sorted(stats.skipped.items()):
+        for reason, count in sorted(report["skipped"].items()):
             examples = [p for p, r in skipped_files.items() if r == reason][:3]
             print(f"    {reason}: {count} (e.g. {', '.join(examples)})")
     return 0
 
 
 def _context(args: argparse.Namespace) -> int:
-    from radix_ls.context.repo import RepoContext
-    from radix_ls.engine.base import EngineError
-    from radix_ls.engine.factory import load_tokenizer
-    from radix_ls.features.completion import CompletionService
-
-    settings = _settings(args)
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
-    snapshot, offset = _cursor(args.dir / args.file, args.line, args.col)
-    try:
-        engine = asyncio.run(load_tokenizer(settings, lambda m: None))
-    except EngineError as exc:
-        return _fail(str(exc), 1)
-    indexer = _open_index(args, settings)
-    try:
-        indexer.refresh()  # the persisted index, brought up to date with the disk first
-        repo = RepoContext(indexer)
-        repo.rebuild_similar()
-        service = CompletionService(engine, settings, repo)
-        plan = service.plan(snapshot, offset, indexer.root)
-        total = engine.count_tokens(plan.request.prompt)
-    finally:
-        indexer.close()
-        asyncio.run(engine.close())
-    segments = [vars(s) for s in plan.context.segments]
+    session = _session(args, args.dir.resolve())
+    snapshot, offset = _cursor(session, args.dir / args.file, args.line, args.col)
+
+    async def work(session: Any) -> Any:
+        await session.load_engine(tokenizer_only=True)
+        await session.open_index()  # the persisted index, brought up to date with the disk
+        return session.context(snapshot, offset)
+
+    view = _run_session(session, work)
+    plan = view.plan
     if args.json:
-        print(json.dumps({"segments": segments, "tokens": total, "prompt": plan.request.prompt}))
+        segments = [vars(s) for s in plan.context.segments]
+        print(json.dumps({"segments": segments, "tokens": view.tokens,
+                          "prompt": plan.request.prompt}))  # fmt: skip
         return 0
     print(f"{'kind':12s} {'tokens':>6s}  source")
     for s in plan.context.segments:
         print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}")
-    print(f"{'total':12s} {total:6d}  ({service.template.name} template, {engine.model_name})")
+    print(f"{'total':12s} {view.tokens:6d}  ({view.template} template, {view.model})")
     print("-" * 79)
     print(plan.request.prompt)
     return 0
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from radix_ls.batch.runner import BatchError, BatchOptions, run_batch
-    from radix_ls.context.repo import RepoContext
-    from radix_ls.engine.base import EngineError
-    from radix_ls.engine.factory import load_engine
+    from radix_ls.batch.runner import BatchError, BatchOptions
 
-    settings = _settings(args)
     if args.action == "rewrite" and not args.instruction.strip():
         raise CliError("the rewrite action needs --instruction TEXT")
     for path in args.paths:
         if not path.exists():
             raise CliError(f"{path}: no such file or directory")
     workspace = (args.workspace or _workspace_for(args.paths[0])).resolve()
+    session = _session(args, workspace)
     options = BatchOptions(
         action=args.action,
         paths=tuple(args.paths),
@@ -420,37 +409,16 @@ def _batch(args: argparse.Namespace) -> int:
         instruction=args.instruction.strip(),
     )
 
-    def progress(message: str) -> None:
-        print(f"radix-ls: {message}", file=sys.stderr, flush=True)
-
-    async def run() -> Any:
-        engine = await load_engine(settings, progress)
-        indexer = None
-        try:
-            repo = None
-            if settings.index and not args.no_index:
-                args.dir = workspace
-                indexer = _open_index(args, settings)
-                await asyncio.to_thread(indexer.refresh)
-                repo = RepoContext(indexer)
-            return await run_batch(
-                engine,
-                settings,
-                options,
-                repo=repo,
-                journal_dir=settings.resolved_cache_dir / "batch",
-            )
-        finally:
-            if indexer is not None:
-                indexer.close()
-            await engine.close()
+    async def work(session: Any) -> Any:
+        await session.load_engine()
+        if session.settings.index and not args.no_index:
+            await session.open_index(similar=False)
+        return await session.batch(options)
 
     try:
-        report = asyncio.run(run())
+        report = _run_session(session, work)
     except BatchError as exc:
         raise CliError(str(exc)) from None
-    except EngineError as exc:
-        return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return _fail(
             "interrupted: files written so far are complete and journalled; run the same "

@@ -57,6 +57,25 @@ def test_complete_json_report(tmp_path, tiny_model):
     assert [s["kind"] for s in report["segments"]] == ["file-prefix", "file-suffix"]
 
 
+def test_complete_no_index_uses_the_current_file_only(tmp_path, tiny_model):
+    """`--no-index` was documented but ignored: the workspace was indexed all the same."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "shapes.py").write_text("def rectangle_area(w, h):\n    return w * h\n")
+    path = tmp_path / "calc.py"
+    path.write_text("from shapes import rectangle_area\n\n" + SOURCE)
+    args = ("--line", "8", "--col", "12", "--model", str(tiny_model), "--json")
+    indexed = json.loads(run("complete", str(path), *args).stdout)
+    assert "rectangle_area(w, h)" in indexed["prompt"]  # the definition from shapes.py
+    alone = run("complete", str(path), *args, "--no-index")
+    assert alone.returncode == 0, alone.stderr
+    report = json.loads(alone.stdout)
+    assert "return w * h" not in report["prompt"]
+    assert [s["kind"] for s in report["segments"]] == ["file-prefix", "file-suffix"]
+    # the index's progress lines (one per phase) only without --no-index
+    assert "radix-ls: scan" not in alone.stderr
+    assert "radix-ls: scan" in run("complete", str(path), *args).stderr
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from radix_ls.context.retrieval import (
@@ -35,16 +35,17 @@ class RepoContext:
     """Cross-file context over one workspace's `Indexer` (thread-safe)."""
 
     def __init__(
-        self, indexer: Indexer, open_text: Callable[[str], str | None] = lambda _path: None
+        self, indexer: Indexer, documents: Mapping[str, IncrementalDocument] | None = None
     ) -> None:
         self.indexer = indexer
-        self._open_text = open_text
+        # the open documents' parses by relative path (the session's document store)
+        self.documents: Mapping[str, IncrementalDocument] = (
+            documents if documents is not None else {}
+        )
         self._similar: SimilarIndex | None = None
         self._version = 0
         self._memo: dict[tuple[object, ...], list[Snippet]] = {}
         self._lock = threading.Lock()
-        # open documents, parsed incrementally as they are edited (keyed by relative path)
-        self.documents: dict[str, IncrementalDocument] = {}
         self._outline_memo: tuple[str, str, tuple[Definition, ...]] | None = None
 
     @property
@@ -69,9 +70,9 @@ class RepoContext:
         return self.indexer.definitions_named(name)
 
     def file_bytes(self, path: str) -> bytes | None:
-        text = self._open_text(path)
-        if text is not None:
-            return text.encode("utf-8", "surrogatepass")
+        doc = self.documents.get(path)
+        if doc is not None:
+            return doc.data
         try:
             return (self.root / path).read_bytes()
         except OSError:

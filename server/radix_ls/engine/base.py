@@ -26,10 +26,6 @@ class EngineError(RuntimeError):
     """The engine could not serve a request (model failed to load, backend error...)."""
 
 
-class EngineNotReady(EngineError):
-    """The engine is still loading its model."""
-
-
 @dataclass(frozen=True)
 class GenerationRequest:
     prompt: str

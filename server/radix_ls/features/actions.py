@@ -28,9 +28,9 @@ from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
 from radix_ls.engine.templates import instruct
 from radix_ls.features import edits as E
-from radix_ls.features.completion import relative_path
 from radix_ls.features.syntax import Definition, SyntaxDocument, SyntaxUnavailable, language_of
 from radix_ls.workspace.documents import DocumentSnapshot, TextEdit
+from radix_ls.workspace.paths import display as relative_path
 
 KINDS = {
     "fix": "quickfix",

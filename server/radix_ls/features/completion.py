@@ -24,6 +24,7 @@ from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
 from radix_ls.engine.templates import PromptTemplate, choose_template
 from radix_ls.features import postprocess
+from radix_ls.workspace import paths
 from radix_ls.workspace.documents import DocumentSnapshot
 
 
@@ -51,17 +52,6 @@ def _is_done(cursor: CursorText, max_lines: int, chat: bool, text: str) -> bool:
     return postprocess.cut(text, cursor, max_lines).done
 
 
-def relative_path(path: Path | None, root: Path | None, fallback: str) -> str:
-    if path is None:
-        return fallback
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.name
-
-
 class CompletionService:
     """Completions from one engine under one set of settings."""
 
@@ -78,7 +68,7 @@ class CompletionService:
         self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
     ) -> CompletionPlan:
         s = self.settings
-        path = relative_path(snapshot.path, workspace_root, snapshot.display_path)
+        path = paths.display(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""
         rel = self.repo.relative(snapshot.path) if self.repo and snapshot.path else None
         repo_budget = int(s.context_tokens * s.repo_context_share) if rel is not None else 0

@@ -8,6 +8,7 @@ editor positions (UTF-8 / UTF-16 / UTF-32 columns) into these offsets before cal
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,15 @@ class DocumentStore:
         self.root = root
         self._docs: dict[str, DocumentSnapshot] = {}
         self._parsed: dict[str, IncrementalDocument] = {}
+        # workspace-relative path -> uri, for the parsed documents inside the root
+        self._by_path: dict[str, str] = {}
+        # full and incremental parses made (one per edit; editors send one edit per version)
+        self.parses = 0
+        self.parsed_by_path: Mapping[str, IncrementalDocument] = _ParsedByPath(self)
 
     def open(self, snapshot: DocumentSnapshot) -> DocumentSnapshot:
         """Track `snapshot` (parsing it); returns the stored snapshot, tree attached."""
-        self._parsed.pop(snapshot.uri, None)
+        self._forget(snapshot.uri)
         doc = self._parse(snapshot)
         stored = replace(snapshot, tree=doc.tree) if doc is not None else snapshot
         self._docs[snapshot.uri] = stored
@@ -119,7 +125,20 @@ class DocumentStore:
 
     def close(self, uri: str) -> None:
         self._docs.pop(uri, None)
-        self._parsed.pop(uri, None)
+        self._forget(uri)
+
+    def _forget(self, uri: str) -> None:
+        doc = self._parsed.pop(uri, None)
+        if doc is not None and self._by_path.get(doc.path) == uri:
+            del self._by_path[doc.path]
+
+    def relative(self, snapshot: DocumentSnapshot) -> str | None:
+        """The document's workspace-relative path; None outside the root (or without one)."""
+        if snapshot.path is None or self.root is None:
+            return None
+        return paths.relative(snapshot.path, self.root.resolve()) or paths.relative(
+            snapshot.path, self.root
+        )
 
     def get(self, uri: str) -> DocumentSnapshot:
         try:
@@ -134,16 +153,21 @@ class DocumentStore:
         """The incremental parse of an open document (None: not parsed, see the class)."""
         return self._parsed.get(uri)
 
-    def edit(self, uri: str, version: int, edits: list[TextEdit]) -> DocumentSnapshot:
-        """Apply didChange's edits in order; the parse follows them incrementally."""
+    def edit(
+        self, uri: str, version: int, edits: list[TextEdit], text: str | None = None
+    ) -> DocumentSnapshot:
+        """Apply didChange's edits in order; the parse follows them incrementally. `text`: the
+        edits' result when the caller has computed it already (checking them)."""
         old = self.get(uri)
-        text = apply_edits(old.text, edits)
+        if text is None:
+            text = apply_edits(old.text, edits)
         new = replace(old, version=version, text=text, tree=None)
         doc = self._parsed.get(uri)
         if doc is not None:
             try:
                 for e in edits:
                     doc.apply_text_edit(e.start, e.end, e.text)
+                    self.parses += 1  # incremental: tree-sitter reuses the unchanged subtrees
             except ValueError:
                 doc = None
             if doc is None or doc.text != text:
@@ -151,7 +175,7 @@ class DocumentStore:
         elif old.tree is None and len(old.text) > MAX_PARSED_CHARS >= len(text):
             doc = self._parse(new)  # shrank under the limit
         if doc is not None and len(text) > MAX_PARSED_CHARS:
-            self._parsed.pop(uri, None)
+            self._forget(uri)
             doc = None
         new = replace(new, tree=doc.tree) if doc is not None else new
         self._docs[uri] = new
@@ -166,9 +190,12 @@ class DocumentStore:
         language = languages.language_for(snapshot.language_id, snapshot.path)
         if language is None or len(snapshot.text) > MAX_PARSED_CHARS:
             return None
-        name = paths.display(snapshot.path, self.root, snapshot.display_path)
-        doc = IncrementalDocument(language, snapshot.text, name)
+        rel = self.relative(snapshot)
+        doc = IncrementalDocument(language, snapshot.text, rel or snapshot.display_path)
+        self.parses += 1
         self._parsed[snapshot.uri] = doc
+        if rel is not None:
+            self._by_path[rel] = snapshot.uri
         return doc
 
     def snapshots(self) -> list[DocumentSnapshot]:
@@ -179,3 +206,20 @@ class DocumentStore:
 
     def __len__(self) -> int:
         return len(self._docs)
+
+
+class _ParsedByPath(Mapping[str, IncrementalDocument]):
+    """The parsed open documents inside the workspace, by workspace-relative path (what the
+    repository context reads instead of the disk: the editor's text is newer)."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+
+    def __getitem__(self, rel: str) -> IncrementalDocument:
+        return self._store._parsed[self._store._by_path[rel]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._store._by_path))
+
+    def __len__(self) -> int:
+        return len(self._store._by_path)

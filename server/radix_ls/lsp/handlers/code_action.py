@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from radix_ls.features import actions
 from radix_ls.lsp import convert
-from radix_ls.lsp.server import RadixServer, RequestFailed, path_of
+from radix_ls.lsp.server import RadixServer, RequestFailed, failures, path_of
 
 APPLY_COMMAND = "radixLs.applyAction"
 # A client-side command (the editor plugins define it): ask the user for an instruction, then
@@ -39,7 +39,7 @@ def to_workspace_edit(
             files.append((uri, version, False, change.old_text, list(change.edits)))
             continue
         other = change.path.as_uri()
-        doc = ls.documents.find(other)
+        doc = ls.session.documents.find(other)
         if other == uri or (doc is None and change.path == path_of(uri)):
             files.append((uri, version, False, change.old_text, list(change.edits)))
         else:
@@ -48,7 +48,7 @@ def to_workspace_edit(
                  list(change.edits))
             )  # fmt: skip
     return convert.workspace_edit(
-        files, ls.position_encoding, document_changes=ls.supports_document_changes
+        files, ls.position_encoding, document_changes=ls.features.document_changes
     )
 
 
@@ -69,15 +69,13 @@ def register(server: RadixServer) -> None:
             )
             for d in given
         )
-        offers = actions.offers(
+        offers = ls.session.offers(
             snapshot,
             start,
             end,
             diagnostics=diagnostics,
-            enabled=ls.settings.code_actions,
-            can_prompt=ls.supports_rewrite_prompt,
-            can_create_files=ls.supports_create_files,
-            root=ls.workspace_root,
+            can_prompt=ls.features.rewrite_prompt,
+            can_create_files=ls.features.create_files,
         )
         only = params.context.only
         out = []
@@ -96,7 +94,7 @@ def register(server: RadixServer) -> None:
                 action.command = types.Command(
                     title=offer.title, command=REWRITE_PROMPT_COMMAND, arguments=[data]
                 )
-            elif not ls.supports_action_resolve:
+            elif not ls.features.action_resolve:
                 action.command = types.Command(
                     title=offer.title, command=APPLY_COMMAND, arguments=[data]
                 )
@@ -113,7 +111,7 @@ def register(server: RadixServer) -> None:
         except ValueError as exc:
             raise JsonRpcInvalidParams(f"codeAction/resolve: {exc}") from exc
         uri = data["uri"]
-        snapshot = ls.documents.find(uri)
+        snapshot = ls.session.documents.find(uri)
         if snapshot is None:
             raise RequestFailed(f"{uri} is not open")
         if snapshot.version != data.get("version"):
@@ -123,6 +121,7 @@ def register(server: RadixServer) -> None:
         if request.action == "rewrite" and not request.instruction:
             # Its command asks for the instruction and then applies the edit itself.
             return action
-        result = await ls.run_action(snapshot, request, action.title)
+        with failures():
+            result = await ls.session.run_action(snapshot, request, action.title)
         action.edit = to_workspace_edit(ls, uri, snapshot.version, result)
         return action

@@ -11,27 +11,23 @@ import re
 from lsprotocol import types
 
 from radix_ls.lsp import convert
-from radix_ls.lsp.server import RadixServer
+from radix_ls.lsp.server import RadixServer, failures
 
 _WORD_END = re.compile(r"\w+$")
 
 
 def _documentation(ls: RadixServer, code: str) -> types.MarkupContent | str:
-    caps = ls.client_capabilities.text_document
-    item = caps.completion.completion_item if caps and caps.completion else None
-    formats = (item.documentation_format if item else None) or []
-    if types.MarkupKind.Markdown in formats:
+    if ls.features.markdown_documentation:
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{code}\n```")
     return code  # a plain string is valid for every client
 
 
 def _wanted(ls: RadixServer) -> bool:
-    mode = ls.settings.completion_item
+    mode = ls.session.settings.completion_item
     if mode != "auto":
         return mode == "always"
     # Clients that show inline completions would otherwise run the model twice per keystroke.
-    caps = ls.client_capabilities.text_document
-    return not (caps and caps.inline_completion is not None)
+    return not ls.features.inline_completion
 
 
 def register(server: RadixServer) -> None:
@@ -41,7 +37,8 @@ def register(server: RadixServer) -> None:
         empty = types.CompletionList(is_incomplete=True, items=[])
         if not _wanted(ls):
             return empty
-        result = await ls.complete(snapshot, offset)
+        with failures():
+            result = await ls.session.complete(snapshot, offset)
         if result is None or result.text is None:
             return empty
         line_start = snapshot.text.rfind("\n", 0, offset) + 1

@@ -14,7 +14,7 @@ def register(server: RadixServer) -> None:
     ) -> None:
         # Clients that support pull configuration often send an empty notification as a
         # "settings changed" signal; pull the section then, else take what was pushed.
-        raw = await ls.pull_configuration() if ls.supports_configuration else params.settings
+        raw = await ls.pull_configuration() if ls.features.configuration else params.settings
         if raw is None:
             raw = params.settings
-        ls.apply_settings(raw)
+        ls.session.apply_settings(raw)

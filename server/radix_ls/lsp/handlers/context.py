@@ -27,12 +27,12 @@ def register(server: RadixServer) -> None:
                 "radixLs/context needs {textDocument: {uri}, position: {line, character}}"
             ) from exc
         snapshot, offset = ls.snapshot_at(document, position)
-        service = ls.completions
-        if service is None:
+        view = ls.session.context(snapshot, offset)
+        if view is None:
             return None  # engine not ready: no tokenizer to count with yet
-        plan = service.plan(snapshot, offset, ls.workspace_root)
         return {
-            "template": service.template.name,
+            "template": view.template,
+            "tokens": view.tokens,
             "segments": [
                 {
                     "kind": s.kind,
@@ -41,7 +41,7 @@ def register(server: RadixServer) -> None:
                     "endLine": s.end_line,
                     "tokens": s.tokens,
                 }
-                for s in plan.context.segments
+                for s in view.plan.context.segments
             ],
-            "prompt": plan.request.prompt,
+            "prompt": view.plan.request.prompt,
         }

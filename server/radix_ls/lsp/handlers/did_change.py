@@ -17,11 +17,11 @@ def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RadixServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        snapshot = ls.documents.find(uri)
+        snapshot = ls.session.documents.find(uri)
         if snapshot is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
-        ls.cancel_inflight(uri)
+        ls.session.cancel_inflight(uri)
         text = snapshot.text
         edits = []
         try:
@@ -33,4 +33,4 @@ def register(server: RadixServer) -> None:
             # Keep the last good text rather than a guess; the next full sync repairs it.
             log.error("didChange for %s v%d rejected: %s", uri, params.text_document.version, exc)
             raise
-        ls.document_edited(ls.documents.replace(uri, params.text_document.version, text), edits)
+        ls.session.edit_document(uri, params.text_document.version, edits, text)

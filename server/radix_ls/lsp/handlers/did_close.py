@@ -10,6 +10,4 @@ from radix_ls.lsp.server import RadixServer
 def register(server: RadixServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RadixServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.cancel_inflight(params.text_document.uri)
-        ls.document_closed(ls.documents.find(params.text_document.uri))
-        ls.documents.close(params.text_document.uri)
+        ls.session.close_document(params.text_document.uri)

@@ -15,5 +15,4 @@ def register(server: RadixServer) -> None:
         snapshot = DocumentSnapshot(
             doc.uri, doc.version, doc.language_id, doc.text, path_of(doc.uri)
         )
-        ls.documents.open(snapshot)
-        ls.document_opened(snapshot)
+        ls.session.open_document(snapshot)

@@ -16,7 +16,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from radix_ls.features import actions
 from radix_ls.lsp.handlers.code_action import APPLY_COMMAND, to_workspace_edit
-from radix_ls.lsp.server import RadixServer, RequestFailed
+from radix_ls.lsp.server import RadixServer, RequestFailed, failures
 
 
 def _request_from_range(ls: RadixServer, args: dict[str, Any]) -> actions.ActionRequest:
@@ -27,14 +27,7 @@ def _request_from_range(ls: RadixServer, args: dict[str, Any]) -> actions.Action
         raise JsonRpcInvalidParams(f"{APPLY_COMMAND}: invalid range {raw!r}") from exc
     doc = types.TextDocumentIdentifier(uri=args["uri"])
     snapshot, start, end = ls.snapshot_range(doc, rng)
-    offers = actions.offers(
-        snapshot,
-        start,
-        end,
-        enabled=ls.settings.code_actions,
-        can_prompt=True,
-        root=ls.workspace_root,
-    )
+    offers = ls.session.offers(snapshot, start, end, can_prompt=True)
     wanted = args.get("action")
     for offer in offers:
         if offer.request.action == wanted:
@@ -52,7 +45,7 @@ def register(server: RadixServer) -> None:
         if not isinstance(args, dict) or not isinstance(args.get("uri"), str):
             raise JsonRpcInvalidParams(f"{APPLY_COMMAND} takes one object with a uri")
         uri = args["uri"]
-        snapshot = ls.documents.find(uri)
+        snapshot = ls.session.documents.find(uri)
         if snapshot is None:
             raise RequestFailed(f"{uri} is not open")
         if "range" in args and "start" not in args:
@@ -73,7 +66,8 @@ def register(server: RadixServer) -> None:
         if request.action == "rewrite" and not request.instruction:
             raise JsonRpcInvalidParams("rewrite needs an instruction")
         title = f"radix-ls: {request.action}"
-        result = await ls.run_action(snapshot, request, title)
+        with failures():
+            result = await ls.session.run_action(snapshot, request, title)
         edit = to_workspace_edit(ls, uri, snapshot.version, result)
         applied = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from radix_ls.lsp.server import RadixServer
+from radix_ls.lsp.server import RadixServer, failures
 
 
 def register(server: RadixServer) -> None:
@@ -14,9 +14,10 @@ def register(server: RadixServer) -> None:
         ls: RadixServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
         snapshot, offset = ls.snapshot_at(params.text_document, params.position)
-        if not ls.settings.inline_completion:
+        if not ls.session.settings.inline_completion:
             return types.InlineCompletionList(items=[])
-        result = await ls.complete(snapshot, offset)
+        with failures():
+            result = await ls.session.complete(snapshot, offset)
         if result is None or result.text is None:
             return types.InlineCompletionList(items=[])
         at = types.Range(start=params.position, end=params.position)

@@ -1,0 +1,351 @@
+"""`Session`: one workspace served by one engine, the same for the language server and the CLI.
+
+It owns the settings, the open documents (each version parsed once, incrementally), the engine
+and index lifecycles, and the services built on them, and exposes what the front ends ask for:
+`complete`, `offers` (listing code actions), `run_action`, `context` and `status`. Requests
+are cancellable (cancelling the calling task aborts the model), answers for a document version
+that has since changed are dropped, and long work reports through `Events`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from radix_ls.config import Settings, resolve
+from radix_ls.engine.base import Engine, EngineError
+from radix_ls.features.actions import (
+    ActionFailed,
+    ActionRequest,
+    ActionResult,
+    ActionService,
+    Diagnostic,
+    Offer,
+    offers,
+)
+from radix_ls.features.completion import Completion, CompletionPlan, CompletionService
+from radix_ls.session.engine import EngineHost
+from radix_ls.session.events import Events, LogEvents, SessionError
+from radix_ls.session.index import IndexHost
+from radix_ls.workspace.documents import DocumentSnapshot, DocumentStore, TextEdit
+
+log = logging.getLogger("radix_ls")
+
+# Completions skip documents larger than this (minified bundles, generated data): building
+# context for them on every keystroke would cost more than it could help.
+MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ContextView:
+    """What the model would see for a cursor: the plan, its token count and the template."""
+
+    plan: CompletionPlan
+    tokens: int
+    template: str
+    model: str
+
+
+class Session:
+    """Server state shared by the front end's handlers. Mutated only on the event loop."""
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        settings: Settings | None = None,
+        events: Events | None = None,
+    ) -> None:
+        self.root = root
+        self.settings = settings or Settings()
+        # initializationOptions (or the command line) resolved; later settings layer over them
+        self.base_settings = self.settings
+        self.events: Events = events or LogEvents()
+        self.documents = DocumentStore(root)
+        self.engine_host = EngineHost(self.events, self._services_changed)
+        self.index_host = IndexHost(self.events, self.documents, self._services_changed)
+        self.completions: CompletionService | None = None
+        self.actions: ActionService | None = None
+        self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
+        self._too_large: set[str] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine | None:
+        return self.engine_host.engine
+
+    def set_root(self, root: Path | None) -> None:
+        self.root = root
+        self.documents.root = root
+
+    def apply_settings(self, raw: Any) -> list[str]:
+        """Resolve client settings over `base_settings`; invalid entries are reported (and
+        returned) and replaced by their defaults. Reloads the engine or index if needed."""
+        resolved = resolve(raw, base=self.base_settings)
+        for error in resolved.errors:
+            log.warning("settings: %s", error)
+        if resolved.errors:
+            self.events.show(
+                "warning",
+                "radix-ls: invalid settings, using defaults for them: "
+                + "; ".join(resolved.errors),
+            )
+        self.settings = resolved.settings
+        logging.getLogger("radix_ls").setLevel(self.settings.log_level.upper())
+        if self.engine_host.started:
+            if self.engine_host.key != self.settings.engine_key():
+                self.engine_host.start(self.settings)
+            else:
+                self._services_changed()
+        if self.index_host.started and self.index_host.key != self.settings.index_key():
+            self.index_host.start(self.settings, self.root)
+        return list(resolved.errors)
+
+    def start(self) -> None:
+        """Load the engine and build the index in the background (the server)."""
+        self.engine_host.start(self.settings)
+        self.index_host.start(self.settings, self.root)
+
+    async def load_engine(self, *, tokenizer_only: bool = False) -> Engine:
+        """Load the engine and wait for it (a CLI command); raises EngineError."""
+        return await self.engine_host.load(self.settings, tokenizer_only=tokenizer_only)
+
+    async def open_index(self, *, similar: bool = True) -> Any:
+        """Open and refresh the persisted index now (a CLI command); the refresh's stats."""
+        if self.root is None:
+            raise SessionError("no workspace folder to index")
+        return await self.index_host.open(self.settings, self.root, similar=similar)
+
+    async def close(self) -> None:
+        await self.engine_host.stop()
+        await self.index_host.stop()
+
+    def _services_changed(self) -> None:
+        engine, repo = self.engine, self.index_host.repo
+        if engine is None:
+            self.completions = self.actions = None
+            return
+        self.completions = CompletionService(engine, self.settings, repo)
+        self.actions = ActionService(engine, self.settings, repo)
+        if self.engine_host.status.state != "ready":
+            return
+        log.info("engine ready: %s, model %s, template %s", engine.name, engine.model_name,
+                 self.completions.template.name)  # fmt: skip
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def open_document(self, snapshot: DocumentSnapshot) -> DocumentSnapshot:
+        return self.documents.open(snapshot)
+
+    def edit_document(
+        self, uri: str, version: int, edits: list[TextEdit], text: str | None = None
+    ) -> DocumentSnapshot:
+        """Apply didChange's edits (`text`: their result, if the caller has it already);
+        generations for the document's older text are aborted."""
+        self.cancel_inflight(uri)
+        return self.documents.edit(uri, version, edits, text)
+
+    def close_document(self, uri: str) -> None:
+        self.cancel_inflight(uri)
+        snapshot = self.documents.find(uri)
+        inside = snapshot is not None and self.documents.parsed(uri) is not None
+        self.documents.close(uri)
+        repo = self.index_host.repo
+        if inside and repo is not None and self.documents.relative(snapshot) is not None:  # type: ignore[arg-type]
+            repo.invalidate()  # the disk copy is what counts again
+
+    def open_file(self, path: Path, text: str) -> DocumentSnapshot:
+        """A file read from disk as an open document (the CLI's single document)."""
+        from radix_ls.index.languages import editor_language_id
+
+        resolved = path.resolve()
+        snapshot = DocumentSnapshot(resolved.as_uri(), 0, editor_language_id(path), text, resolved)
+        return self.documents.open(snapshot)
+
+    def cancel_inflight(self, uri: str) -> None:
+        """Abort generations for `uri`: the document changed, their answers would be stale."""
+        for future in self._inflight.pop(uri, set()):
+            future.cancel()
+
+    @contextlib.contextmanager
+    def _tracked(self, uri: str, job: asyncio.Future[Any]) -> Iterator[None]:
+        jobs = self._inflight.setdefault(uri, set())
+        jobs.add(job)
+        try:
+            yield
+        finally:
+            jobs.discard(job)
+
+    def is_current(self, snapshot: DocumentSnapshot) -> bool:
+        current = self.documents.find(snapshot.uri)
+        return current is not None and current.version == snapshot.version
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def complete(self, snapshot: DocumentSnapshot, offset: int) -> Completion | None:
+        """Run the completion pipeline; None when there is no engine or the answer is stale.
+
+        Cancelling the calling task ($/cancelRequest) cancels the generation with it; an edit
+        of the document cancels it too, and then the answer is None. Engine failures raise
+        SessionError.
+        """
+        service = self.completions
+        if service is None:
+            return None
+        if len(snapshot.text) > MAX_DOCUMENT_CHARS:
+            if snapshot.uri not in self._too_large:
+                self._too_large.add(snapshot.uri)
+                log.warning("%s has %d characters, over the %d limit: no completions for it",
+                            snapshot.uri, len(snapshot.text), MAX_DOCUMENT_CHARS)  # fmt: skip
+            return None
+        job = asyncio.ensure_future(service.complete(snapshot, offset, self.root))
+        with self._tracked(snapshot.uri, job):
+            try:
+                result = await job
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if job.cancelled() and task is not None and not task.cancelling():
+                    log.debug("completion for %s v%d dropped: document changed",
+                              snapshot.uri, snapshot.version)  # fmt: skip
+                    return None  # cancelled by an edit, not by the client
+                raise
+            except EngineError as exc:
+                log.error("completion failed: %s", exc)
+                raise SessionError(f"radix-ls engine error: {exc}") from exc
+        if not self.is_current(snapshot):
+            log.debug("completion for %s v%d is stale", snapshot.uri, snapshot.version)
+            return None
+        log.debug("completion %s", result.stats.to_json())
+        return result
+
+    def offers(
+        self,
+        snapshot: DocumentSnapshot,
+        start: int,
+        end: int,
+        *,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        can_prompt: bool = False,
+        can_create_files: bool = False,
+    ) -> list[Offer]:
+        """The code actions that apply to a range (tree-sitter only: the model never runs)."""
+        return offers(
+            snapshot,
+            start,
+            end,
+            diagnostics=diagnostics,
+            enabled=self.settings.code_actions,
+            can_prompt=can_prompt,
+            can_create_files=can_create_files,
+            root=self.root,
+        )
+
+    async def run_action(
+        self, snapshot: DocumentSnapshot, request: ActionRequest, title: str
+    ) -> ActionResult:
+        """Compute a code action's edit, with progress (cancellable from the front end's
+        progress display) and cancellation on the calling task's cancel or an edit of the
+        document. Failures are shown to the user and raised as SessionError."""
+        service = self.actions
+        if service is None:
+            state = self.engine_host.status
+            detail = f": {state.detail}" if state.detail else ""
+            raise SessionError(f"radix-ls: the model is not ready ({state.state}{detail})")
+        why: list[str] = []  # who cancelled, when it was not the calling task's cancel
+        job: asyncio.Future[ActionResult] | None = None
+
+        def cancel() -> None:
+            why.append("by the user")
+            if job is not None:
+                job.cancel()
+
+        progress = await self.events.begin(title, cancel=cancel)
+        job = asyncio.ensure_future(
+            service.run(
+                snapshot,
+                request,
+                root=self.root,
+                progress=progress.report,
+                test_text=lambda path: (
+                    doc.text if (doc := self.documents.find(path.as_uri())) else None
+                ),
+            )
+        )
+        with self._tracked(snapshot.uri, job):
+            try:
+                result = await job
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the caller's cancel ($/cancelRequest)
+                reason = why[0] if why else "the document changed"
+                raise SessionError(f"{title}: cancelled ({reason})") from None
+            except (ActionFailed, EngineError) as exc:
+                engine_fault = isinstance(exc, EngineError)
+                log.log(logging.ERROR if engine_fault else logging.WARNING, "%s: %s: %s", title,
+                        "engine error" if engine_fault else "failed", exc)  # fmt: skip
+                self.events.show("error", f"{title} failed: {exc}")
+                reply = (
+                    f"radix-ls engine error: {exc}" if engine_fault else f"{title} failed: {exc}"
+                )
+                raise SessionError(reply) from exc
+            finally:
+                progress.end()
+        if not self.is_current(snapshot):
+            raise SessionError(f"{title}: the document changed while it ran; try again")
+        log.info("%s: done in %d attempt(s)%s", title, result.attempts,
+                 f" ({result.summary})" if result.summary else "")  # fmt: skip
+        return result
+
+    def context(self, snapshot: DocumentSnapshot, offset: int) -> ContextView | None:
+        """What the model would see for a cursor; None while there is no engine to count
+        tokens with."""
+        service, engine = self.completions, self.engine
+        if service is None or engine is None:
+            return None
+        plan = service.plan(snapshot, offset, self.root)
+        tokens = engine.count_tokens(plan.request.prompt)
+        return ContextView(plan, tokens, service.template.name, engine.model_name)
+
+    async def batch(self, options: Any) -> Any:
+        """`radix-ls batch`: one code action over many files (`batch.runner`), on this
+        session's engine and index; the engine must be loaded."""
+        from radix_ls.batch.runner import run_batch
+
+        if self.engine is None:
+            raise SessionError("the engine is not loaded")
+        return await run_batch(
+            self.engine,
+            self.settings,
+            options,
+            repo=self.index_host.repo,
+            journal_dir=self.settings.resolved_cache_dir / "batch",
+        )
+
+    def status(self) -> dict[str, Any]:
+        """The engine's and the index's state, the last request's stats and the settings."""
+        from radix_ls.config import to_wire
+
+        engine = self.engine
+        return {
+            "state": self.engine_host.status.state,
+            "detail": self.engine_host.status.detail,
+            "engine": engine.name if engine else None,
+            "model": engine.model_name if engine else None,
+            "template": self.completions.template.name if self.completions else None,
+            "activeGenerations": engine.active_generations if engine else 0,
+            "openDocuments": len(self.documents),
+            "index": {
+                "state": self.index_host.status.state,
+                "detail": self.index_host.status.detail,
+            },
+            "lastCompletion": (
+                engine.last_stats.to_json() if engine and engine.last_stats else None
+            ),
+            "settings": to_wire(self.settings),
+        }
