@@ -71,6 +71,8 @@ class Session:
         self.completions: CompletionService | None = None
         self.actions: ActionService | None = None
         self._inflight: dict[str, set[asyncio.Future[Any]]] = {}
+        # completion requests, and how they were answered (radixLs/status; the typing bench)
+        self.counters = {"requests": 0, "modelCalls": 0, "typedThrough": 0, "joined": 0}
         self._too_large: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -197,6 +199,7 @@ class Session:
         service = self.completions
         if service is None:
             return None
+        self.counters["requests"] += 1
         if len(snapshot.text) > MAX_DOCUMENT_CHARS:
             if snapshot.uri not in self._too_large:
                 self._too_large.add(snapshot.uri)
@@ -204,6 +207,7 @@ class Session:
                             snapshot.uri, len(snapshot.text), MAX_DOCUMENT_CHARS)  # fmt: skip
             return None
         job = asyncio.ensure_future(service.complete(snapshot, offset, self.root))
+        self.counters["modelCalls"] += 1
         with self._tracked(snapshot.uri, job):
             try:
                 result = await job
@@ -340,6 +344,7 @@ class Session:
             "template": self.completions.template.name if self.completions else None,
             "activeGenerations": engine.active_generations if engine else 0,
             "openDocuments": len(self.documents),
+            "completions": dict(self.counters),
             "index": {
                 "state": self.index_host.status.state,
                 "detail": self.index_host.status.detail,
