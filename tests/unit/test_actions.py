@@ -115,18 +115,18 @@ def test_rewrite_is_reindented_and_the_edit_is_minimal(tmp_path):
 
 
 def test_an_answer_that_does_not_parse_is_rejected(tmp_path):
-    with pytest.raises(A._Rejected, match="does not parse: line 3"):
+    with pytest.raises(A.Rejected, match="does not parse: line 3"):
         run(tmp_path, method(), "def price(self, items):\n    return (total\n")
 
 
 def test_an_answer_without_the_function_is_rejected(tmp_path):
-    with pytest.raises(A._Rejected, match="no longer defines `price`"):
+    with pytest.raises(A.Rejected, match="no longer defines `price`"):
         run(tmp_path, method(), "x = 1\n")
 
 
 def test_to_async_must_be_async(tmp_path):
     request = A.ActionRequest("to-async", method().start, method().end, "price")
-    with pytest.raises(A._Rejected, match="still not async"):
+    with pytest.raises(A.Rejected, match="still not async"):
         run(tmp_path, request, "def price(self, items):\n    return sum(items)\n")
     result = run(tmp_path, request, "async def price(self, items):\n    return sum(items)\n")
     assert "    async def price(self, items):\n        return sum(items)\n" in (
@@ -138,7 +138,7 @@ def test_extract_function_needs_both_functions(tmp_path):
     start = SOURCE.index("for item")
     end = SOURCE.index("item\n", SOURCE.index("total = total")) + 4
     request = A.ActionRequest("extract-function", start, end, "price")
-    with pytest.raises(A._Rejected, match="new function and the rewritten one"):
+    with pytest.raises(A.Rejected, match="new function and the rewritten one"):
         run(tmp_path, request, "def price(self, items):\n    return sum(items)\n")
     answer = (
         "def _add_all(items, total):\n    for item in items:\n        total += item\n"
@@ -161,7 +161,7 @@ def test_docstring_formats_and_escapes_the_text(tmp_path):
     again = run(tmp_path, request, "Total price.", result.changes[0].new_text)
     assert again.changes[0].new_text.count('"""') == 2
     assert '"""Total price."""' in again.changes[0].new_text
-    with pytest.raises(A._Rejected, match="no docstring text"):
+    with pytest.raises(A.Rejected, match="no docstring text"):
         run(tmp_path, request, "```\n```")
 
 
@@ -188,7 +188,7 @@ def test_rename_rejects_collisions_keywords_and_non_names(tmp_path):
     at = SOURCE.index("total")
     request = A.ActionRequest("rename-local", at, at + 5, "total")
     for answer, why in [("item", "already used"), ("class", "reserved"), ("9x", "not a valid")]:
-        with pytest.raises(A._Rejected, match=why):
+        with pytest.raises(A.Rejected, match=why):
             run(tmp_path, request, answer)
     result = run(tmp_path, request, "subtotal")
     assert result.changes[0].new_text == SOURCE.replace("total", "subtotal")
@@ -211,7 +211,7 @@ def test_tests_go_to_a_new_or_an_existing_test_file(tmp_path):
     (appended,) = again.changes
     assert not appended.create and appended.new_text.startswith(change.new_text)
     assert appended.edits[0].start == len(change.new_text)
-    with pytest.raises(A._Rejected, match="does not parse"):
+    with pytest.raises(A.Rejected, match="does not parse"):
         run(tmp_path, request, "def test_broken(:\n")
 
 

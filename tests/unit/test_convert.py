@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from radix_ls.features.actions import FileChange
 from radix_ls.lsp import convert
 from radix_ls.workspace.documents import TextEdit
 
@@ -41,15 +42,30 @@ def test_lenient_positions_clamp_like_the_spec_says():
 
 
 def test_workspace_edit_creates_new_files_and_versions_the_document():
-    doc = ("file:///p/shop.py", 7, False, "a\nb\n", [TextEdit(2, 2, "x\n")])
-    new_file = ("file:///p/tests/test_shop.py", None, True, "", [TextEdit(0, 0, "def t(): ...\n")])
-    edit = convert.workspace_edit([doc, new_file], "utf-16", document_changes=True)
+    doc = FileChange(Path("/p/shop.py"), False, "a\nb\n", "a\nx\nb\n", (TextEdit(2, 2, "x\n"),))
+    new_file = FileChange(
+        Path("/p/tests/test_shop.py"),
+        True,
+        "",
+        "def t(): ...\n",
+        (TextEdit(0, 0, "def t(): ...\n"),),
+    )
+    # the editor has shop.py open at version 7; the test file is not open
+    targets = {
+        doc.path: convert.EditTarget("file:///p/shop.py", 7),
+        new_file.path: convert.EditTarget("file:///p/tests/test_shop.py", None),
+    }
+    edit = convert.workspace_edit(
+        [doc, new_file], "utf-16", document_changes=True, target=lambda c: targets[c.path]
+    )
     first, create, second = edit.document_changes
-    assert first.text_document.version == 7
+    assert first.text_document.uri == "file:///p/shop.py" and first.text_document.version == 7
     assert first.edits[0].range.start == types.Position(line=1, character=0)
-    assert isinstance(create, types.CreateFile) and create.uri == new_file[0]
+    assert isinstance(create, types.CreateFile) and create.uri == "file:///p/tests/test_shop.py"
     assert create.options.ignore_if_exists and not create.options.overwrite
     assert second.text_document.version is None and second.edits[0].new_text == "def t(): ...\n"
     # clients without documentChanges get the plain map (radix-ls offers them no file creation)
-    plain = convert.workspace_edit([doc], "utf-16", document_changes=False)
+    plain = convert.workspace_edit(
+        [doc], "utf-16", document_changes=False, target=lambda c: targets[c.path]
+    )
     assert plain.changes["file:///p/shop.py"][0].new_text == "x\n"

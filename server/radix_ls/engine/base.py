@@ -147,7 +147,11 @@ class Engine(abc.ABC):
         """Generations currently running in the backend (0 once all were stopped)."""
         return self._active
 
-    async def generate(self, request: GenerationRequest) -> GenerationResult:
+    async def generate(
+        self, request: GenerationRequest, on_chunk: Callable[[Chunk], None] | None = None
+    ) -> GenerationResult:
+        """The whole answer and its stats. `on_chunk` sees every chunk as it arrives (e.g. to
+        report progress). Cancelling the caller closes the stream, which aborts the model."""
         parts: list[str] = []
         stats: GenerationStats | None = None
         stream = self.stream(request)
@@ -156,6 +160,8 @@ class Engine(abc.ABC):
                 parts.append(chunk.text)
                 if chunk.stats is not None:
                     stats = chunk.stats
+                if on_chunk is not None:
+                    on_chunk(chunk)
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
         if stats is None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 import tree_sitter as ts
 
@@ -87,16 +88,27 @@ class SyntaxError_:
 
 
 class SyntaxDocument:
-    """One parsed text in one language."""
+    """One parsed text in one language.
 
-    def __init__(self, text: str, language: str) -> None:
+    `tree`: a tree-sitter tree of exactly `text` in `language` that the caller already has
+    (an open document's, kept by the document store): it is used as it is, not parsed again.
+    """
+
+    #: how many texts SyntaxDocuments have parsed themselves (not counting given trees), so
+    #: tests can check that a document version is parsed once
+    parses: ClassVar[int] = 0
+
+    def __init__(self, text: str, language: str, tree: ts.Tree | None = None) -> None:
         self.text = text
         self.language = language
         self.data = text.encode("utf-8")
         self._ascii = len(self.data) == len(text)
         loaded = languages.load(language)
         self._query = _actions_query(language)
-        self.tree = loaded.parser().parse(self.data)
+        if tree is None:
+            tree = loaded.parser().parse(self.data)
+            SyntaxDocument.parses += 1
+        self.tree = tree
         # computed on first use and kept: the text and its tree never change
         self._matches: list[dict[str, list[ts.Node]]] | None = None
         self._definitions: tuple[Definition, ...] | None = None

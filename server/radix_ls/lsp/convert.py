@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from lsprotocol import types
 
+from radix_ls.features.actions import FileChange
 from radix_ls.workspace.documents import TextEdit
 
 _EOL = re.compile(r"\r\n|\r|\n")
@@ -123,28 +126,38 @@ def diagnostic_span(text: str, diagnostic: types.Diagnostic, encoding: str) -> t
     return (start, end) if start <= end else (end, start)
 
 
+class EditTarget(NamedTuple):
+    """Where a file change goes in the editor: its uri and, when the editor has it open, the
+    version the edits apply to (None: the file on disk)."""
+
+    uri: str
+    version: int | None
+
+
 def workspace_edit(
-    changes: list[tuple[str, int | None, bool, str, list[TextEdit]]],
+    changes: Sequence[FileChange],
     encoding: str,
     *,
     document_changes: bool,
+    target: Callable[[FileChange], EditTarget],
 ) -> types.WorkspaceEdit:
-    """A WorkspaceEdit from (uri, version or None, create file?, text the edits apply to,
-    edits) per file. `document_changes`: the client takes versioned edits and file creation
+    """A WorkspaceEdit from an action's file changes; `target(change)` says which document
+    each one edits. `document_changes`: the client takes versioned edits and file creation
     (else the plain `changes` map, which cannot create files)."""
+
+    def text_edits(change: FileChange) -> list[types.TextEdit]:
+        old = change.old_text
+        return [
+            types.TextEdit(range=range_of(old, e.start, e.end, encoding), new_text=e.text)
+            for e in change.edits
+        ]
+
     if not document_changes:
-        return types.WorkspaceEdit(
-            changes={
-                uri: [
-                    types.TextEdit(range=range_of(old, e.start, e.end, encoding), new_text=e.text)
-                    for e in edits
-                ]
-                for uri, _version, _create, old, edits in changes
-            }
-        )
+        return types.WorkspaceEdit(changes={target(c).uri: text_edits(c) for c in changes})
     out: list[types.TextDocumentEdit | types.CreateFile] = []
-    for uri, version, create, old, edits in changes:
-        if create:
+    for change in changes:
+        uri, version = target(change)
+        if change.create:
             out.append(
                 types.CreateFile(
                     uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
@@ -155,10 +168,7 @@ def workspace_edit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(
                     uri=uri, version=version
                 ),
-                edits=[
-                    types.TextEdit(range=range_of(old, e.start, e.end, encoding), new_text=e.text)
-                    for e in edits
-                ],
+                edits=text_edits(change),
             )
         )
     return types.WorkspaceEdit(document_changes=out)

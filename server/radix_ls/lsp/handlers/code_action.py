@@ -33,22 +33,21 @@ def to_workspace_edit(
     """An action's file changes as one WorkspaceEdit: the document it ran on at the version
     it was computed for (the client rejects the edit if the text moved on), other files at
     their open version, if open, and created first when new."""
-    files = []
-    for change in result.changes:
+
+    def target(change: actions.FileChange) -> convert.EditTarget:
         if change.path is None:
-            files.append((uri, version, False, change.old_text, list(change.edits)))
-            continue
+            return convert.EditTarget(uri, version)
         other = change.path.as_uri()
         doc = ls.session.documents.find(other)
         if other == uri or (doc is None and change.path == path_of(uri)):
-            files.append((uri, version, False, change.old_text, list(change.edits)))
-        else:
-            files.append(
-                (other, doc.version if doc else None, change.create, change.old_text,
-                 list(change.edits))
-            )  # fmt: skip
+            return convert.EditTarget(uri, version)
+        return convert.EditTarget(other, doc.version if doc else None)
+
     return convert.workspace_edit(
-        files, ls.position_encoding, document_changes=ls.features.document_changes
+        result.changes,
+        ls.position_encoding,
+        document_changes=ls.features.document_changes,
+        target=target,
     )
 
 
