@@ -319,15 +319,16 @@ def _complete(args: argparse.Namespace) -> int:
 
 
 def _completion_json(status: dict[str, Any], result: Any) -> dict[str, Any]:
+    plan = result.plan  # a CLI completion always asks the model: it has a plan
     return {
         "completion": result.text,
         "raw": result.raw,
-        "mode": result.plan.mode,
+        "mode": plan.mode,
         "engine": status["engine"],
         "model": status["model"],
         "template": status["template"],
-        "prompt": result.plan.request.prompt,
-        "segments": [vars(s) for s in result.plan.context.segments],
+        "prompt": plan.request.prompt,
+        "segments": [vars(s) for s in plan.context.segments],
         "stats": result.stats.to_json(),
     }
 
@@ -376,13 +377,14 @@ def _context(args: argparse.Namespace) -> int:
     plan = view.plan
     if args.json:
         segments = [vars(s) for s in plan.context.segments]
-        print(json.dumps({"segments": segments, "tokens": view.tokens,
-                          "prompt": plan.request.prompt}))  # fmt: skip
+        print(json.dumps({"segments": segments, "tokens": view.tokens, "layout": view.layout,
+                          "template": view.template, "prompt": plan.request.prompt}))  # fmt: skip
         return 0
     print(f"{'kind':12s} {'tokens':>6s}  source")
     for s in plan.context.segments:
         print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}")
-    print(f"{'total':12s} {view.tokens:6d}  ({view.template} template, {view.model})")
+    print(f"{'total':12s} {view.tokens:6d}  ({view.template} template, {view.layout} layout, "
+          f"{view.model})")  # fmt: skip
     print("-" * 79)
     print(plan.request.prompt)
     return 0

@@ -17,6 +17,8 @@ from typing import Any
 
 ENGINES = ("auto", "sglang", "llamacpp", "remote")
 PROMPT_TEMPLATES = ("auto", "qwen-fim", "qwen-chat", "prefix")
+# where the text after the cursor goes in completion prompts (engine/templates.py, LAYOUTS)
+PROMPT_LAYOUTS = ("split", "psm")
 SGLANG_QUANTIZATION = ("", "fp8")
 SGLANG_RADIX_CACHE = ("auto", "extra_buffer", "no_buffer", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -53,6 +55,7 @@ class Settings:
     # "" = the embedded default model; otherwise a path to a GGUF file or a known model name.
     model: str = ""
     prompt_template: str = "auto"
+    prompt_layout: str = "split"
     inline_completion: bool = True
     # "auto": answer textDocument/completion only for clients without inline completion
     completion_item: str = "auto"
@@ -145,6 +148,7 @@ _FLOAT_RANGES: dict[str, tuple[float, float]] = {
 _CHOICES: dict[str, tuple[str, ...]] = {
     "engine": ENGINES,
     "prompt_template": PROMPT_TEMPLATES,
+    "prompt_layout": PROMPT_LAYOUTS,
     "log_level": LOG_LEVELS,
     "completion_item": COMPLETION_ITEM,
     "sglang_quantization": SGLANG_QUANTIZATION,

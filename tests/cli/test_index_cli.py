@@ -42,7 +42,10 @@ def test_context_shows_segments_and_the_prompt(tmp_path, tiny_model):
     )  # fmt: skip
     report = json.loads(as_json.stdout)
     kinds = [s["kind"] for s in report["segments"]]
-    assert kinds == ["definition", "file-prefix", "file-suffix"]
+    # prompt order (the split layout): the file's text after the cursor, the other files' code,
+    # the prefix, the near suffix
+    assert kinds == ["file-below", "definition", "file-prefix", "file-suffix"]
+    assert report["layout"] == "split" and report["template"] == "qwen-fim"
     assert report["tokens"] > sum(s["tokens"] for s in report["segments"]) * 0.9
 
 

@@ -8,6 +8,7 @@ long work, cancellation by an edit, stale answers dropped, settings reloads.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,57 @@ async def test_settings_change_reloads_only_what_it_affects(session, tiny_model)
         {"engine": "llamacpp", "model": str(tiny_model), "maxTokens": -1}
     )
     assert errors and session.events.shown[-1][0] == "warning"
+
+
+def _library(name: str) -> str:
+    lines = "\n".join(f"    step_{i} = value * {i} + offset_{name}" for i in range(6))
+    header = f'offset_{name} = 1\n\n\ndef {name}(value):\n    """Scale {name}."""\n'
+    return f"{header}{lines}\n    return step_5\n"
+
+
+async def test_snippets_keep_their_order_while_a_function_is_typed(tmp_path, tiny_model):
+    """Other files' code chosen for a region stays in place, in order, while the function is
+    typed; a definition a new line needs is appended after it (not sorted in between). Ten
+    imported modules: more than the budget holds."""
+    (tmp_path / ".git").mkdir()
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    names = [f"lib{i}" for i in range(10)]
+    for name in names[:-1]:
+        (pkg / f"m_{name}.py").write_text(_library(name))
+    (pkg / "a_lib9.py").write_text(_library("lib9"))  # sorts before the others
+    head = "".join(f"from pkg.m_{n} import {n}\n" for n in names[:-1])
+    head += "from pkg.a_lib9 import lib9\n\n\n"
+    # the imports far above the function being typed, as in most real files
+    head += "def filler():\n" + "".join(f"    x{i} = {i}\n" for i in range(50)) + "\n\n"
+    body = "def work(items):\n    total = lib0(items)\n    more = lib9(total)\n    return more\n"
+    main = tmp_path / "main.py"
+    main.write_text(head)
+    settings = _settings(tiny_model, contextTokens=600, repoContextShare=0.3)
+    session = Session(tmp_path, settings, Recorder())
+    await session.load_engine()
+    await session.open_index()
+    try:
+        snapshot = _open(session, main)
+        service = session.completions
+        lists = []
+        for n in range(1, len(body) + 1):
+            at = len(head) + n - 1
+            snapshot = session.edit_document(snapshot.uri, n + 1, [TextEdit(at, at, body[n - 1])])
+            plan = service.plan(snapshot, at + 1, session.root)
+            lists.append(
+                [
+                    (s.kind, s.path, s.start_line)
+                    for s in plan.context.segments
+                    if not s.kind.startswith("file-")
+                ]
+            )
+    finally:
+        await session.close()
+    assert lists[0], "nothing was retrieved"
+    for earlier, later in itertools.pairwise(lists):
+        assert later[: len(earlier)] == earlier  # only ever appended to
+    needed = ("definition", "pkg/a_lib9.py", 4)
+    assert needed not in lists[0]  # not among the first choice: lib9 is used later
+    assert needed in lists[-1]  # the line using lib9 got its definition, appended

@@ -12,7 +12,12 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from radix_ls.engine.templates import PromptParts, PromptTemplate
+from radix_ls.engine.templates import (
+    DEFAULT_LAYOUT,
+    NEAR_SUFFIX_TOKENS,
+    PromptParts,
+    PromptTemplate,
+)
 from radix_ls.workspace.documents import DocumentSnapshot
 
 ANCHOR_LINES = 64
@@ -111,15 +116,35 @@ def _prefix_window(lines: list[str], budget: int, count: LineTokenCounter) -> in
     return min(fits_from, len(lines) - 1)  # the cursor line is always kept
 
 
-def _suffix_window(lines: list[str], budget: int, count: LineTokenCounter) -> int:
-    """How many suffix lines fit the budget (at least the rest of the cursor line)."""
+def _suffix_window(lines: list[str], budget: int, count: LineTokenCounter, start: int = 0) -> int:
+    """How many suffix lines from `start` fit the budget (at least one)."""
     limit = int(budget * _SAFETY)
     total = 0
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines[start:]):
         total += count(line) + 1
         if total > limit:
             return max(i, 1)
-    return len(lines)
+    return len(lines) - start
+
+
+def _suffix_parts(
+    suffix: str, budget: int, layout: str, count: LineTokenCounter
+) -> tuple[str, int, str, int]:
+    """(near suffix, its line count, text below it, its line count) within `budget` tokens.
+
+    "psm": the whole window is the near suffix. "split": the near suffix is the rest of the
+    cursor line and the next lines up to NEAR_SUFFIX_TOKENS; the rest of the window goes below.
+    Both cuts depend only on the text after the cursor, so typing does not move them.
+    """
+    lines = suffix.split("\n")
+    n = _suffix_window(lines, budget, count)
+    if layout == "split":
+        near_n = min(n, _suffix_window(lines, NEAR_SUFFIX_TOKENS, count))
+        below_lines = lines[near_n:n]
+        near = "\n".join(lines[:near_n]) + ("\n" if below_lines or near_n < len(lines) else "")
+        return near, near_n, "\n".join(below_lines), len(below_lines)
+    near = "\n".join(lines[:n]) + ("\n" if n < len(lines) else "")
+    return near, n, "", 0
 
 
 def build(
@@ -132,9 +157,11 @@ def build(
     count: LineTokenCounter,
     path: str,
     repo_name: str,
+    layout: str = DEFAULT_LAYOUT,
 ) -> BuiltContext:
     """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`, with the
-    current file's windows under `context_tokens` (other files come with `with_files`)."""
+    current file's windows under `context_tokens` (other files come with `with_files`), the
+    text after the cursor laid out as `layout` says (engine/templates.py, LAYOUTS)."""
     if not 0 <= offset <= len(snapshot.text):
         raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
     prefix, suffix, cursor = split_cursor(snapshot.text, offset)
@@ -156,26 +183,27 @@ def build(
     segments = [
         Segment("file-prefix", path, first + 1, len(prefix_lines), count.text(window_prefix))
     ]
-    window_suffix = ""
+    window_suffix = below = ""
     if suffix_budget > 0 and suffix:
-        suffix_lines = suffix.split("\n")
-        n = _suffix_window(suffix_lines, suffix_budget, count)
-        window_suffix = "\n".join(suffix_lines[:n])
-        if n < len(suffix_lines):
-            window_suffix += "\n"
+        window_suffix, n, below, below_n = _suffix_parts(suffix, suffix_budget, layout, count)
         if count.text(window_suffix) > suffix_budget:
-            window_suffix = window_suffix[: suffix_budget * 2]
+            window_suffix = window_suffix[: suffix_budget * 2]  # one enormous line
         cursor_line = len(prefix_lines)
+        suffix_tokens_used = count.text(window_suffix)
         segments.append(
-            Segment(
-                "file-suffix",
-                path,
-                cursor_line,
-                cursor_line + n - 1,
-                count.text(window_suffix),
-            )
+            Segment("file-suffix", path, cursor_line, cursor_line + n - 1, suffix_tokens_used)
         )
-    parts = PromptParts(repo_name, path, snapshot.language_id, window_prefix, window_suffix)
+        if below:
+            first_below = cursor_line + n
+            segments.insert(
+                0,
+                Segment(
+                    "file-below", path, first_below, first_below + below_n - 1, count.text(below)
+                ),
+            )
+    parts = PromptParts(
+        repo_name, path, snapshot.language_id, window_prefix, window_suffix, below=below
+    )
     return BuiltContext(template.render(parts), parts, tuple(segments), cursor)
 
 
@@ -189,6 +217,21 @@ def with_files(
     placed before the current file. The current file's windows stay as they were, so they do
     not depend on what retrieval found."""
     parts = dataclasses.replace(context.parts, files=files)
+    own = context.segments
+    # in prompt order: the current file's text after the cursor, the other files, the rest
+    below = own[:1] if own and own[0].kind == "file-below" else ()
+    ordered = below + segments + own[len(below) :]
     return dataclasses.replace(
-        context, prompt=template.render(parts), parts=parts, segments=segments + context.segments
+        context, prompt=template.render(parts), parts=parts, segments=ordered
     )
+
+
+def shown_lines(context: BuiltContext) -> tuple[int, int]:
+    """The current file's lines the prompt shows (1-based, inclusive): retrieval skips them."""
+    own = [s for s in context.segments if s.kind.startswith("file-")]
+    return min(s.start_line for s in own), max(s.end_line for s in own)
+
+
+def cursor_line(context: BuiltContext) -> int:
+    """The cursor's line (1-based): where the prefix window ends."""
+    return next(s.end_line for s in context.segments if s.kind == "file-prefix")

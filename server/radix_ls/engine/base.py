@@ -52,7 +52,8 @@ class GenerationStats:
     completion_tokens: int
     time_to_first_token_s: float | None
     total_s: float
-    finish_reason: str  # "stop" | "length" | "cancelled" | "error"
+    # "stop" | "length" | "cancelled" | "error"; "typed-through" | "joined": no model call made
+    finish_reason: str
 
     @property
     def tokens_per_s(self) -> float | None:

@@ -38,9 +38,28 @@ class PromptParts:
     suffix: str
     # Related files (path, text), most stable first. Empty until the workspace index exists.
     files: tuple[tuple[str, str], ...] = ()
+    # The "split" layout: the current file's text after the near suffix, placed before the
+    # other files and the prefix (see LAYOUTS); "" in the "psm" layout.
+    below: str = ""
 
 
 FAMILIES = ("qwen", "gemma", "llama", "deepseek")
+
+# Where the text after the cursor goes. While the user types, everything after the cursor stays
+# the same and the prefix grows at its end, so whatever the prompt puts after the prefix is
+# evaluated again on every keystroke.
+# - "psm": prefix, then the whole suffix window (fill-in-the-middle as the models were trained:
+#   Qwen2.5-Coder's `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>`); each keystroke
+#   re-evaluates the suffix window (~190 tokens by default).
+# - "split": only a short suffix near the cursor (the rest of its line and a few lines, at most
+#   NEAR_SUFFIX_TOKENS) stays after the prefix; the rest of the suffix window is shown before
+#   the other files, as the current file's text "after the cursor", where it is stable while
+#   typing. The models still see the same text, in PSM form for the part next to the cursor.
+# Qwen3.6's own FIM format is unverified (no weights here): its default template is chat, and
+# the layout is a setting (`promptLayout`), so either can be chosen and measured per model.
+LAYOUTS = ("split", "psm")
+DEFAULT_LAYOUT = "split"
+NEAR_SUFFIX_TOKENS = 24
 
 
 def family_of(name: str) -> str:
@@ -69,20 +88,22 @@ class PromptTemplate:
     mode: str = "fim"
 
     def preamble(self, parts: PromptParts) -> str:
-        """Everything before the current file's prefix (stable across keystrokes)."""
+        """Everything before the current file's prefix (stable across keystrokes): the
+        current file's text after the cursor ("split" layout), then the other files."""
+        below = ((f"{parts.path} (after the cursor)", parts.below),) if parts.below else ()
         if self.name == "qwen-chat":
             head = f"<|im_start|>system\n{_CHAT_SYSTEM}<|im_end|>\n<|im_start|>user\n"
-            for path, text in parts.files:
+            for path, text in (*below, *parts.files):
                 head += f"File {path}:\n```\n{text}\n```\n"
             return head + f"File {parts.path}:\n```\n"
         if self.name == "qwen-fim":
             head = f"{REPO_NAME}{parts.repo_name}\n"
-            for path, text in parts.files:
+            for path, text in (*below, *parts.files):
                 head += f"{FILE_SEP}{path}\n{text}\n"
             return head + f"{FILE_SEP}{parts.path}\n{FIM_PREFIX}"
         comment = _LINE_COMMENT.get(parts.language_id, "//")
         head = ""
-        for path, text in parts.files:
+        for path, text in (*below, *parts.files):
             head += f"{comment} Path: {path}\n{text}\n\n"
         return head + f"{comment} Path: {parts.path}\n"
 

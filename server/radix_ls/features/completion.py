@@ -6,7 +6,9 @@ what the CLI prints is what an editor would show.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +19,14 @@ from radix_ls.context.builder import (
     LineTokenCounter,
     Segment,
     build,
+    cursor_line,
+    shown_lines,
     with_files,
 )
 from radix_ls.context.repo import RepoContext
-from radix_ls.context.retrieval import as_files
-from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats
+from radix_ls.context.retrieval import Snippet, as_files, names_near
+from radix_ls.context.sticky import FIRST_SHARE, StickySnippets, region_start
+from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats, new_request_id
 from radix_ls.engine.templates import PromptTemplate, choose_template
 from radix_ls.features import postprocess
 from radix_ls.workspace import paths
@@ -43,7 +48,13 @@ class Completion:
     text: str | None  # None: nothing worth showing
     raw: str
     stats: GenerationStats
-    plan: CompletionPlan
+    plan: CompletionPlan | None  # None for an answer that needed no model call
+
+    @classmethod
+    def without_model(cls, text: str, how: str) -> Completion:
+        """An answer made without a model call (`how`: "typed-through" or "joined")."""
+        stats = GenerationStats(new_request_id(), 0, 0, 0, None, 0.0, how)
+        return cls(text, text, stats, None)
 
 
 def _is_done(cursor: CursorText, max_lines: int, chat: bool, text: str) -> bool:
@@ -63,10 +74,45 @@ class CompletionService:
             settings.prompt_template, engine.model_name, engine.has_token
         )
         self._counter = LineTokenCounter(engine.count_tokens)
+        self._sticky = StickySnippets()
+
+    def _snippets(
+        self,
+        snapshot: DocumentSnapshot,
+        rel: str,
+        context: BuiltContext,
+        budget: int,
+        commit: bool,
+    ) -> list[Snippet]:
+        """Other files' code for the prompt: retrieval's choice, kept in place while the
+        cursor stays in its region (context/sticky.py)."""
+        assert self.repo is not None
+        line = cursor_line(context)
+        definitions = self.repo.definitions_of(rel, snapshot.text)
+        fresh = self.repo.snippets(
+            rel,
+            snapshot.text,
+            definitions,
+            line,
+            budget=int(budget * FIRST_SHARE),
+            count=self._counter.text,
+            window=shown_lines(context),
+        )
+        lines = snapshot.text.split("\n")
+        region = region_start(definitions, lines, line)
+        needed = set(names_near(lines, line))
+        return self._sticky.choose(rel, region, fresh, needed, budget, commit=commit)
 
     def plan(
-        self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
+        self,
+        snapshot: DocumentSnapshot,
+        offset: int,
+        workspace_root: Path | None = None,
+        *,
+        commit: bool = True,
     ) -> CompletionPlan:
+        """The prompt and generation request for a cursor. `commit=False` previews it
+        (`radix-ls context`, radixLs/context) without moving the sticky snippets."""
         s = self.settings
         path = paths.display(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""
@@ -81,19 +127,10 @@ class CompletionService:
             count=self._counter,
             path=path,
             repo_name=repo_name,
+            layout=s.prompt_layout,
         )
         if self.repo is not None and rel is not None and repo_budget:
-            shown = context.segments[0].start_line, context.segments[-1].end_line
-            cursor_line = context.segments[0].end_line
-            snippets = self.repo.snippets(
-                rel,
-                snapshot.text,
-                self.repo.definitions_of(rel, snapshot.text),
-                cursor_line,
-                budget=repo_budget,
-                count=self._counter.text,
-                window=shown,
-            )
+            snippets = self._snippets(snapshot, rel, context, repo_budget, commit)
             segments = tuple(
                 Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens) for x in snippets
             )
@@ -113,10 +150,23 @@ class CompletionService:
         return CompletionPlan(request, context, mode, s.max_lines)
 
     async def complete(
-        self, snapshot: DocumentSnapshot, offset: int, workspace_root: Path | None = None
+        self,
+        snapshot: DocumentSnapshot,
+        offset: int,
+        workspace_root: Path | None = None,
+        *,
+        watch: Callable[[str], bool] | None = None,
     ) -> Completion:
+        """Generate and post-process a completion. `watch(raw_text_so_far)`, called after
+        each token on the engine's thread, ends the generation early when it returns True."""
         plan = self.plan(snapshot, offset, workspace_root)
-        result = await self.engine.generate(plan.request)
+        request = plan.request
+        if watch is not None:
+            done = request.stop_check
+            request = dataclasses.replace(
+                request, stop_check=lambda text: watch(text) or bool(done and done(text))
+            )
+        result = await self.engine.generate(request)
         raw = (
             postprocess.unwrap_chat(result.text, plan.context.cursor)
             if (self.template.mode == "chat")

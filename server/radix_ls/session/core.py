@@ -32,6 +32,7 @@ from radix_ls.features.completion import Completion, CompletionPlan, CompletionS
 from radix_ls.session.engine import EngineHost
 from radix_ls.session.events import Events, LogEvents, SessionError
 from radix_ls.session.index import IndexHost
+from radix_ls.session.typing import Running, Suggestion, TypingState, rest_of
 from radix_ls.workspace.documents import DocumentSnapshot, DocumentStore, TextEdit
 
 log = logging.getLogger("radix_ls")
@@ -49,6 +50,7 @@ class ContextView:
     tokens: int
     template: str
     model: str
+    layout: str  # the promptLayout in use
 
 
 class Session:
@@ -74,6 +76,7 @@ class Session:
         # completion requests, and how they were answered (radixLs/status; the typing bench)
         self.counters = {"requests": 0, "modelCalls": 0, "typedThrough": 0, "joined": 0}
         self._too_large: set[str] = set()
+        self.typing = TypingState()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -142,18 +145,23 @@ class Session:
     # -- documents ---------------------------------------------------------------------------
 
     def open_document(self, snapshot: DocumentSnapshot) -> DocumentSnapshot:
+        self.typing.closed(snapshot.uri)  # opened again: nothing earlier applies
         return self.documents.open(snapshot)
 
     def edit_document(
         self, uri: str, version: int, edits: list[TextEdit], text: str | None = None
     ) -> DocumentSnapshot:
-        """Apply didChange's edits (`text`: their result, if the caller has it already);
-        generations for the document's older text are aborted."""
+        """Apply didChange's edits (`text`: their result, if the caller has it already).
+        Code actions on the older text are aborted; a completion generation too, unless the
+        edit only typed at its cursor what it may still answer (session/typing.py)."""
         self.cancel_inflight(uri)
-        return self.documents.edit(uri, version, edits, text)
+        snapshot = self.documents.edit(uri, version, edits, text)
+        self.typing.edited(uri, snapshot.text)
+        return snapshot
 
     def close_document(self, uri: str) -> None:
         self.cancel_inflight(uri)
+        self.typing.closed(uri)
         snapshot = self.documents.find(uri)
         inside = snapshot is not None and self.documents.parsed(uri) is not None
         self.documents.close(uri)
@@ -192,40 +200,105 @@ class Session:
     async def complete(self, snapshot: DocumentSnapshot, offset: int) -> Completion | None:
         """Run the completion pipeline; None when there is no engine or the answer is stale.
 
-        Cancelling the calling task ($/cancelRequest) cancels the generation with it; an edit
-        of the document cancels it too, and then the answer is None. Engine failures raise
-        SessionError.
+        Text typed through the last suggestion is answered with the rest of it, and a request
+        whose prefix only extends a running generation's joins it (session/typing.py): no
+        new model call for either. Cancelling the calling task ($/cancelRequest) aborts the
+        generation unless text was typed at its cursor since (a later request may join it);
+        an edit that does not fit it aborts it too, and then the answer is None. Engine
+        failures raise SessionError.
         """
         service = self.completions
         if service is None:
             return None
         self.counters["requests"] += 1
-        if len(snapshot.text) > MAX_DOCUMENT_CHARS:
-            if snapshot.uri not in self._too_large:
-                self._too_large.add(snapshot.uri)
+        uri, text = snapshot.uri, snapshot.text
+        if len(text) > MAX_DOCUMENT_CHARS:
+            if uri not in self._too_large:
+                self._too_large.add(uri)
                 log.warning("%s has %d characters, over the %d limit: no completions for it",
-                            snapshot.uri, len(snapshot.text), MAX_DOCUMENT_CHARS)  # fmt: skip
+                            uri, len(text), MAX_DOCUMENT_CHARS)  # fmt: skip
             return None
-        job = asyncio.ensure_future(service.complete(snapshot, offset, self.root))
-        self.counters["modelCalls"] += 1
-        with self._tracked(snapshot.uri, job):
-            try:
-                result = await job
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if job.cancelled() and task is not None and not task.cancelling():
-                    log.debug("completion for %s v%d dropped: document changed",
-                              snapshot.uri, snapshot.version)  # fmt: skip
-                    return None  # cancelled by an edit, not by the client
-                raise
-            except EngineError as exc:
-                log.error("completion failed: %s", exc)
-                raise SessionError(f"radix-ls engine error: {exc}") from exc
-        if not self.is_current(snapshot):
-            log.debug("completion for %s v%d is stale", snapshot.uri, snapshot.version)
+        before, after = text[:offset], text[offset:]
+        rest = self.typing.continuation(uri, before, after)
+        if rest is not None:
+            self.counters["typedThrough"] += 1
+            return Completion.without_model(rest, "typed-through")
+        running = self.typing.joinable(uri, before, after)
+        if running is not None:
+            joined = await self._join(snapshot, running, before)
+            if joined is not None:
+                return joined
+        result = await self._generate(service, snapshot, offset, before, after)
+        if result is None or not self.is_current(snapshot):
+            log.debug("completion for %s v%d is stale", uri, snapshot.version)
             return None
         log.debug("completion %s", result.stats.to_json())
         return result
+
+    async def _join(
+        self, snapshot: DocumentSnapshot, running: Running, before: str
+    ) -> Completion | None:
+        """Wait for the running generation and answer with what is left after the text typed
+        since it started; None if it cannot answer this request."""
+        try:
+            result = await asyncio.shield(running.job)
+        except (asyncio.CancelledError, EngineError):
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            return None  # it was aborted (or failed): a new generation will answer
+        typed = before[len(running.before) :]
+        # asked again at its very place (the first request was cancelled): the same question
+        rest = result.text if not typed else rest_of(result.text, typed)
+        if rest is None or not self.is_current(snapshot):
+            return None
+        self.counters["joined"] += 1
+        return Completion.without_model(rest, "joined")
+
+    async def _generate(
+        self,
+        service: CompletionService,
+        snapshot: DocumentSnapshot,
+        offset: int,
+        before: str,
+        after: str,
+    ) -> Completion | None:
+        uri = snapshot.uri
+        self.typing.abort(uri)  # one generation per document
+        running = Running(before, after, asyncio.Future())
+        job = asyncio.ensure_future(
+            service.complete(snapshot, offset, self.root, watch=running.watch)
+        )
+        running.job = job
+        self.typing.running[uri] = running
+        self.counters["modelCalls"] += 1
+        job.add_done_callback(lambda _job: self._finished(uri, running))
+        try:
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or not task.cancelling():
+                log.debug("completion for %s v%d dropped: document changed", uri,
+                          snapshot.version)  # fmt: skip
+                return None  # aborted by an edit, not by the client
+            current = self.documents.find(uri)
+            if current is None or current.text == before + after:
+                self.typing.abort(uri)  # cancelled with nothing typed: the user dismissed it
+            raise
+        except EngineError as exc:
+            log.error("completion failed: %s", exc)
+            raise SessionError(f"radix-ls engine error: {exc}") from exc
+
+    def _finished(self, uri: str, running: Running) -> None:
+        """A generation ended: keep its answer as the document's suggestion."""
+        if self.typing.running.get(uri) is running:
+            del self.typing.running[uri]
+        job = running.job
+        if job.cancelled() or job.exception() is not None:
+            return
+        text = job.result().text
+        if text is not None and uri in self.documents:
+            self.typing.suggestions[uri] = Suggestion(running.before, running.after, text)
 
     def offers(
         self,
@@ -312,9 +385,10 @@ class Session:
         service, engine = self.completions, self.engine
         if service is None or engine is None:
             return None
-        plan = service.plan(snapshot, offset, self.root)
+        plan = service.plan(snapshot, offset, self.root, commit=False)
         tokens = engine.count_tokens(plan.request.prompt)
-        return ContextView(plan, tokens, service.template.name, engine.model_name)
+        layout = self.settings.prompt_layout if service.template.uses_suffix else "prefix-only"
+        return ContextView(plan, tokens, service.template.name, engine.model_name, layout)
 
     async def batch(self, options: Any) -> Any:
         """`radix-ls batch`: one code action over many files (`batch.runner`), on this

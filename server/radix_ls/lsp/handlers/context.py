@@ -32,6 +32,7 @@ def register(server: RadixServer) -> None:
             return None  # engine not ready: no tokenizer to count with yet
         return {
             "template": view.template,
+            "layout": view.layout,
             "tokens": view.tokens,
             "segments": [
                 {

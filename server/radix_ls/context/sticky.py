@@ -1,0 +1,119 @@
+"""Sticky cross-file snippets: once in a document's prompt, they stay there, in the same order,
+while the cursor stays in the same region of the file.
+
+Retrieval picks other files' code from the lines around the cursor, so a finished line can
+change its answer; every change in the middle of the prompt invalidates the engine's cache
+from there on (the current file's text after it included), which the typing replay measured
+as 490-1,470 re-evaluated tokens at each line end. Here the snippets chosen when the cursor
+entered a region are kept as they were; a definition of an imported name that a later line
+uses is appended at the end (where it invalidates least); everything is chosen afresh only
+when the cursor moves to another region, or when what must be added no longer fits.
+
+A region is the stretch of a file from just after the last complete sibling definition before
+the cursor: the function being typed, from before its `def` line is even parsed, until its
+end, is one region; so is a method among its class's siblings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from radix_ls.context.retrieval import Snippet
+from radix_ls.index.model import CLASS_KINDS, Definition
+
+# Part of the snippet budget the first choice of a region may use: the rest is for definitions
+# that lines typed later need (appending them changes nothing before them).
+FIRST_SHARE = 0.75
+# Regions remembered (one per recently edited file).
+_MAX_FILES = 64
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def region_start(definitions: Sequence[Definition], lines: Sequence[str], cursor_line: int) -> int:
+    """The first line (1-based) of the cursor's region: just after the last sibling definition
+    that ends before the cursor and that the cursor does not continue (a blank or indented
+    line after a definition's last line, with only blank lines between, still belongs to it:
+    that is where the next statement of a function being typed goes)."""
+    container, start = "", 1
+    for d in definitions:
+        if d.kind in CLASS_KINDS and d.start_line < cursor_line <= d.end_line:
+            container, start = d.qualified_name, d.start_line + 1  # the innermost class
+    line = lines[cursor_line - 1] if 0 < cursor_line <= len(lines) else ""
+    for d in definitions:
+        if d.container != container or d.end_line >= cursor_line or d.end_line + 1 <= start:
+            continue
+        between = lines[d.end_line : cursor_line - 1]
+        header = lines[d.start_line - 1] if d.start_line <= len(lines) else ""
+        # a blank cursor line has not decided yet: it goes on with what is above it
+        deeper = not line.strip() or _indent(line) > _indent(header)
+        continued = deeper and not any(x.strip() for x in between)
+        if not continued:
+            start = d.end_line + 1
+    return start
+
+
+def _key(s: Snippet) -> tuple[str, str, int, int]:
+    return (s.kind, s.path, s.start_line, s.end_line)
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    region: int
+    snippets: tuple[Snippet, ...]
+
+
+class StickySnippets:
+    """The snippets in each file's prompt, kept while the cursor stays in one region."""
+
+    def __init__(self) -> None:
+        self._pinned: dict[str, _Pinned] = {}
+        self._lock = threading.Lock()
+
+    def choose(
+        self,
+        path: str,
+        region: int,
+        fresh: Sequence[Snippet],
+        needed: set[str],
+        budget: int,
+        *,
+        commit: bool = True,
+    ) -> list[Snippet]:
+        """The snippets for a request in `region` of `path`, given what retrieval found now
+        (`fresh`, chosen under FIRST_SHARE of `budget`) and the imported names the lines near
+        the cursor use (`needed`). `commit=False` answers without remembering (a preview)."""
+        with self._lock:
+            pinned = self._pinned.get(path)
+        if pinned is None or pinned.region != region:
+            chosen = tuple(fresh)
+        else:
+            have = {_key(s) for s in pinned.snippets}
+            wanted = [
+                s
+                for s in fresh
+                if _key(s) not in have
+                and s.kind == "definition"
+                and s.reason.removeprefix("imported ") in needed
+            ]
+            chosen = pinned.snippets + tuple(wanted)
+            if sum(s.tokens for s in chosen) > budget:
+                chosen = tuple(fresh)  # what must be added does not fit: choose afresh
+        if commit:
+            with self._lock:
+                if path not in self._pinned and len(self._pinned) >= _MAX_FILES:
+                    self._pinned.pop(next(iter(self._pinned)))
+                self._pinned[path] = _Pinned(region, chosen)
+        return list(chosen)
+
+    def forget(self, path: str | None = None) -> None:
+        """Drop the pinned snippets of `path` (all files when None): the index changed."""
+        with self._lock:
+            if path is None:
+                self._pinned.clear()
+            else:
+                self._pinned.pop(path, None)

@@ -1,0 +1,94 @@
+"""Sticky snippets and regions (context/sticky.py): inputs -> expected, no index needed."""
+
+from __future__ import annotations
+
+from radix_ls.context.retrieval import Snippet
+from radix_ls.context.sticky import StickySnippets, region_start
+from radix_ls.index.incremental import IncrementalDocument
+
+SOURCE = """import os
+
+
+def first(a):
+    return a
+
+
+class Shape:
+    def area(self):
+        return 0
+
+    def grow(self, by):
+        self.size += by
+        return self
+
+
+def last():
+    pass
+"""
+
+
+def _defs(text: str):
+    return IncrementalDocument("python", text, "m.py").definitions()
+
+
+def _line(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_a_region_starts_after_the_last_complete_sibling():
+    defs, lines = _defs(SOURCE), SOURCE.split("\n")
+    # inside `last`: after the class (its previous top-level sibling)
+    assert (
+        region_start(defs, lines, _line(SOURCE, "    pass"))
+        == _line(SOURCE, "        return self") + 1
+    )
+    # inside a method: after the previous method, not after the class
+    grow = _line(SOURCE, "        self.size")
+    assert region_start(defs, lines, grow) == _line(SOURCE, "        return 0") + 1
+    # the first function: from the top of the file
+    assert region_start(defs, lines, _line(SOURCE, "    return a")) == 1
+
+
+def test_typing_a_new_function_stays_in_one_region():
+    """From the first character of `def` until its last line, the function being typed is one
+    region: a new indented line after its body continues it."""
+    head = SOURCE[: SOURCE.index("def last")]
+    body = "def total(values):\n    result = 0\n    for v in values:\n        result += v\n    "
+    starts = set()
+    for n in range(1, len(body) + 1):
+        text = head + body[:n] + "\n\n\ndef tail():\n    pass\n"
+        lines = text.split("\n")
+        cursor = (head + body[:n]).count("\n") + 1
+        starts.add(region_start(_defs(text), lines, cursor))
+    assert starts == {_line(SOURCE, "        return self") + 1}
+
+
+def _snippet(name: str, tokens: int = 10, kind: str = "definition") -> Snippet:
+    return Snippet(kind, f"{name}.py", 1, 3, f"def {name}(): ...", tokens, f"imported {name}")
+
+
+def test_snippets_stay_in_order_and_needed_definitions_are_appended():
+    sticky = StickySnippets()
+    a, b, c = _snippet("a"), _snippet("b"), _snippet("c")
+    assert sticky.choose("m.py", 5, [b, c], needed=set(), budget=100) == [b, c]
+    # retrieval now finds `a` first (sorted by path) and drops `c`: the prompt keeps b, c
+    assert sticky.choose("m.py", 5, [a, b], needed=set(), budget=100) == [b, c]
+    # a line uses `a`: it is appended, nothing before it moves
+    assert sticky.choose("m.py", 5, [a, b], needed={"a"}, budget=100) == [b, c, a]
+    # another region: chosen afresh
+    assert sticky.choose("m.py", 9, [a], needed=set(), budget=100) == [a]
+
+
+def test_a_needed_definition_that_does_not_fit_makes_a_fresh_choice():
+    sticky = StickySnippets()
+    big, small = _snippet("big", 80), _snippet("small", 30)
+    sticky.choose("m.py", 1, [big], needed=set(), budget=100)
+    assert sticky.choose("m.py", 1, [small], needed={"small"}, budget=100) == [small]
+
+
+def test_a_preview_does_not_move_the_pinned_snippets():
+    sticky = StickySnippets()
+    a, b = _snippet("a"), _snippet("b")
+    sticky.choose("m.py", 1, [a], needed=set(), budget=100)
+    assert sticky.choose("m.py", 2, [b], needed=set(), budget=100, commit=False) == [b]
+    assert sticky.choose("m.py", 1, [b], needed=set(), budget=100) == [a]
