@@ -1,5 +1,7 @@
 """Context v1: budgets, and prompts that stay cache-friendly while the user types."""
 
+import itertools
+
 from radix_ls.context.builder import LineTokenCounter, build, split_cursor
 from radix_ls.engine.templates import NEAR_SUFFIX_TOKENS, PREFIX_ONLY, QWEN_FIM
 from radix_ls.workspace.documents import DocumentSnapshot
@@ -147,3 +149,39 @@ def test_split_layout_keystrokes_reevaluate_only_the_typed_text_and_the_near_suf
             assert _words(changed) <= 1 + _words(prompt[prompt.index("<|fim_suffix|>") :])
             assert _words(prompt[prompt.index("<|fim_suffix|>") :]) <= NEAR_SUFFIX_TOKENS + 8
         previous = prompt
+
+
+def test_a_kept_window_start_stays_until_it_no_longer_fits_then_leaves_room():
+    """Typing line after line at the end of a long prefix: with the start kept from prompt to
+    prompt the window moves less often than when chosen afresh each time, and stays within
+    the budget."""
+    text = _source(400)
+    offset = len(text) // 2
+
+    def starts(keep: bool) -> list[int]:
+        out, start = [], None
+        for n in range(160):  # type 160 short lines
+            typed = "value = compute(items, 42)  # typed\n" * n
+            snap = DocumentSnapshot(
+                "file:///w/m.py", 1, "python", text[:offset] + typed + text[offset:]
+            )
+            ctx = build(
+                snap,
+                offset + len(typed),
+                template=QWEN_FIM,
+                context_tokens=900,
+                suffix_tokens=40,
+                count=LineTokenCounter(_words),
+                path="pkg/m.py",
+                repo_name="w",
+                window_start=start if keep else None,
+            )
+            start = _prefix(ctx).start_line - 1
+            out.append(start)
+            assert _words(ctx.prompt) <= 900 + 10
+        return out
+
+    fresh, kept = starts(False), starts(True)
+    moves = lambda xs: sum(a != b for a, b in itertools.pairwise(xs))  # noqa: E731
+    assert moves(fresh) >= 4
+    assert moves(kept) < moves(fresh)

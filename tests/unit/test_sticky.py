@@ -63,6 +63,10 @@ def test_typing_a_new_function_stays_in_one_region():
     assert starts == {_line(SOURCE, "        return self") + 1}
 
 
+def _count(text: str) -> int:
+    return (len(text) + 3) // 4  # one token per 4 characters
+
+
 def _snippet(name: str, tokens: int = 10, kind: str = "definition") -> Snippet:
     return Snippet(kind, f"{name}.py", 1, 3, f"def {name}(): ...", tokens, f"imported {name}")
 
@@ -70,25 +74,39 @@ def _snippet(name: str, tokens: int = 10, kind: str = "definition") -> Snippet:
 def test_snippets_stay_in_order_and_needed_definitions_are_appended():
     sticky = StickySnippets()
     a, b, c = _snippet("a"), _snippet("b"), _snippet("c")
-    assert sticky.choose("m.py", 5, [b, c], needed=set(), budget=100) == [b, c]
+    assert sticky.choose("m.py", 5, [b, c], needed=set(), budget=100, count=_count) == [b, c]
     # retrieval now finds `a` first (sorted by path) and drops `c`: the prompt keeps b, c
-    assert sticky.choose("m.py", 5, [a, b], needed=set(), budget=100) == [b, c]
+    assert sticky.choose("m.py", 5, [a, b], needed=set(), budget=100, count=_count) == [b, c]
     # a line uses `a`: it is appended, nothing before it moves
-    assert sticky.choose("m.py", 5, [a, b], needed={"a"}, budget=100) == [b, c, a]
+    assert sticky.choose("m.py", 5, [a, b], needed={"a"}, budget=100, count=_count) == [b, c, a]
     # another region: chosen afresh
-    assert sticky.choose("m.py", 9, [a], needed=set(), budget=100) == [a]
+    assert sticky.choose("m.py", 9, [a], needed=set(), budget=100, count=_count) == [a]
 
 
-def test_a_needed_definition_that_does_not_fit_makes_a_fresh_choice():
+def test_a_needed_definition_that_does_not_fit_is_cut_to_its_first_lines():
+    """Nothing already in the prompt moves: the addition is cut to the room left, header
+    first, or left out when not even its first line fits."""
     sticky = StickySnippets()
-    big, small = _snippet("big", 80), _snippet("small", 30)
-    sticky.choose("m.py", 1, [big], needed=set(), budget=100)
-    assert sticky.choose("m.py", 1, [small], needed={"small"}, budget=100) == [small]
+    big = _snippet("big", 80)
+    text = "def long(a, b):\n" + "".join(f"    x{i} = a + b\n" for i in range(20))
+    long = Snippet("definition", "long.py", 1, 21, text, _count(text), "imported long")
+    sticky.choose("m.py", 1, [big], needed=set(), budget=100, count=_count)
+    chosen = sticky.choose("m.py", 1, [long], needed={"long"}, budget=100, count=_count)
+    assert chosen[0] == big
+    cut = chosen[1]
+    assert cut.text.startswith("def long(a, b):\n") and cut.text.endswith("\n...")
+    assert cut.tokens <= 20 and cut.end_line < 21
+    # no room at all: left out, the pinned ones stay
+    full = _snippet("full", 100)
+    sticky.choose("n.py", 1, [full], needed=set(), budget=100, count=_count)
+    assert sticky.choose("n.py", 1, [long], needed={"long"}, budget=100, count=_count) == [full]
 
 
 def test_a_preview_does_not_move_the_pinned_snippets():
     sticky = StickySnippets()
     a, b = _snippet("a"), _snippet("b")
-    sticky.choose("m.py", 1, [a], needed=set(), budget=100)
-    assert sticky.choose("m.py", 2, [b], needed=set(), budget=100, commit=False) == [b]
-    assert sticky.choose("m.py", 1, [b], needed=set(), budget=100) == [a]
+    sticky.choose("m.py", 1, [a], needed=set(), budget=100, count=_count)
+    assert sticky.choose("m.py", 2, [b], needed=set(), budget=100, count=_count, commit=False) == [
+        b
+    ]
+    assert sticky.choose("m.py", 1, [b], needed=set(), budget=100, count=_count) == [a]

@@ -21,6 +21,10 @@ from radix_ls.engine.templates import (
 from radix_ls.workspace.documents import DocumentSnapshot
 
 ANCHOR_LINES = 64
+# When the prefix outgrows a window kept from the last request, the new window is chosen to
+# fill this share of the budget: the rest is room to type before it has to move again (every
+# move re-evaluates the whole window).
+REANCHOR_SHARE = 0.75
 # Per-line token counts do not add up exactly to the count of the joined text; keep headroom.
 _SAFETY = 0.95
 
@@ -116,6 +120,21 @@ def _prefix_window(lines: list[str], budget: int, count: LineTokenCounter) -> in
     return min(fits_from, len(lines) - 1)  # the cursor line is always kept
 
 
+def _kept_window(
+    lines: list[str], budget: int, count: LineTokenCounter, start: int | None
+) -> int | None:
+    """`start` if the lines from there to the cursor still fit the budget, else None."""
+    if start is None or not 0 <= start < len(lines):
+        return None
+    limit = int(budget * _SAFETY)
+    total = 0
+    for line in lines[start:]:
+        total += count(line) + 1
+        if total > limit:
+            return None
+    return start
+
+
 def _suffix_window(lines: list[str], budget: int, count: LineTokenCounter, start: int = 0) -> int:
     """How many suffix lines from `start` fit the budget (at least one)."""
     limit = int(budget * _SAFETY)
@@ -158,10 +177,13 @@ def build(
     path: str,
     repo_name: str,
     layout: str = DEFAULT_LAYOUT,
+    window_start: int | None = None,
 ) -> BuiltContext:
     """Assemble the prompt for a cursor at `offset` (code points) in `snapshot`, with the
     current file's windows under `context_tokens` (other files come with `with_files`), the
-    text after the cursor laid out as `layout` says (engine/templates.py, LAYOUTS)."""
+    text after the cursor laid out as `layout` says (engine/templates.py, LAYOUTS).
+    `window_start`: the prefix window's first line (0-based) in the last prompt for this
+    document, kept while the prefix from there still fits."""
     if not 0 <= offset <= len(snapshot.text):
         raise ValueError(f"offset {offset} outside document of length {len(snapshot.text)}")
     prefix, suffix, cursor = split_cursor(snapshot.text, offset)
@@ -172,7 +194,10 @@ def build(
     prefix_budget = max(context_tokens - suffix_budget - overhead, 16)
 
     prefix_lines = prefix.split("\n")
-    first = _prefix_window(prefix_lines, prefix_budget, count)
+    first = _kept_window(prefix_lines, prefix_budget, count, window_start)
+    if first is None:
+        share = REANCHOR_SHARE if window_start is not None else 1.0
+        first = _prefix_window(prefix_lines, int(prefix_budget * share), count)
     window_prefix = "\n".join(prefix_lines[first:])
     if count.text(window_prefix) > prefix_budget:
         # One enormous line (minified code): keep its end, cut at a stable 1 kB boundary.

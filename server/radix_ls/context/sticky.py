@@ -6,8 +6,11 @@ change its answer; every change in the middle of the prompt invalidates the engi
 from there on (the current file's text after it included), which the typing replay measured
 as 490-1,470 re-evaluated tokens at each line end. Here the snippets chosen when the cursor
 entered a region are kept as they were; a definition of an imported name that a later line
-uses is appended at the end (where it invalidates least); everything is chosen afresh only
-when the cursor moves to another region, or when what must be added no longer fits.
+uses is appended at the end (where it invalidates least; cut to its first lines when the
+budget has less room left than it needs, or left out when not even its header fits); and
+everything is chosen afresh only when the cursor moves to another region. Choosing afresh
+when an addition does not fit was tried: it re-chose the snippets several times in one
+function on real files, each costing the whole prompt after them.
 
 A region is the stretch of a file from just after the last complete sibling definition before
 the cursor: the function being typed, from before its `def` line is even parsed, until its
@@ -16,9 +19,10 @@ end, is one region; so is a method among its class's siblings.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from radix_ls.context.retrieval import Snippet
 from radix_ls.index.model import CLASS_KINDS, Definition
@@ -28,6 +32,8 @@ from radix_ls.index.model import CLASS_KINDS, Definition
 FIRST_SHARE = 0.75
 # Regions remembered (one per recently edited file).
 _MAX_FILES = 64
+
+log = logging.getLogger("radix_ls")
 
 
 def _indent(line: str) -> int:
@@ -61,6 +67,22 @@ def _key(s: Snippet) -> tuple[str, str, int, int]:
     return (s.kind, s.path, s.start_line, s.end_line)
 
 
+def _fit(s: Snippet, room: int, count: Callable[[str], int]) -> Snippet | None:
+    """`s`, or its first lines (the header first) within `room` tokens; None if not even its
+    first line fits."""
+    if s.tokens <= room:
+        return s
+    kept: list[str] = []
+    for line in s.text.split("\n"):
+        if count("\n".join([*kept, line, "..."])) > room:
+            break
+        kept.append(line)
+    if not kept:
+        return None
+    text = "\n".join([*kept, "..."])
+    return replace(s, text=text, end_line=s.start_line + len(kept) - 1, tokens=count(text))
+
+
 @dataclass(frozen=True)
 class _Pinned:
     region: int
@@ -81,16 +103,19 @@ class StickySnippets:
         fresh: Sequence[Snippet],
         needed: set[str],
         budget: int,
+        count: Callable[[str], int],
         *,
         commit: bool = True,
     ) -> list[Snippet]:
         """The snippets for a request in `region` of `path`, given what retrieval found now
         (`fresh`, chosen under FIRST_SHARE of `budget`) and the imported names the lines near
-        the cursor use (`needed`). `commit=False` answers without remembering (a preview)."""
+        the cursor use (`needed`); `count` counts tokens. `commit=False` answers without
+        remembering (a preview)."""
         with self._lock:
             pinned = self._pinned.get(path)
         if pinned is None or pinned.region != region:
             chosen = tuple(fresh)
+            why = f"region at line {region}"
         else:
             have = {_key(s) for s in pinned.snippets}
             wanted = [
@@ -100,9 +125,17 @@ class StickySnippets:
                 and s.kind == "definition"
                 and s.reason.removeprefix("imported ") in needed
             ]
-            chosen = pinned.snippets + tuple(wanted)
-            if sum(s.tokens for s in chosen) > budget:
-                chosen = tuple(fresh)  # what must be added does not fit: choose afresh
+            room = budget - sum(s.tokens for s in pinned.snippets)
+            added = []
+            for s in wanted:
+                fitted = _fit(s, room, count)
+                if fitted is not None:
+                    added.append(fitted)
+                    room -= fitted.tokens
+            chosen = pinned.snippets + tuple(added)
+            why = f"{len(added)} appended" if added else ""
+        if why and commit:
+            log.debug("snippets for %s: %s", path, why)
         if commit:
             with self._lock:
                 if path not in self._pinned and len(self._pinned) >= _MAX_FILES:

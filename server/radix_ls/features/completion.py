@@ -75,6 +75,8 @@ class CompletionService:
         )
         self._counter = LineTokenCounter(engine.count_tokens)
         self._sticky = StickySnippets()
+        # each document's prefix window start in its last prompt (kept while it fits)
+        self._window_starts: dict[str, int] = {}
 
     def _snippets(
         self,
@@ -101,7 +103,9 @@ class CompletionService:
         lines = snapshot.text.split("\n")
         region = region_start(definitions, lines, line)
         needed = set(names_near(lines, line))
-        return self._sticky.choose(rel, region, fresh, needed, budget, commit=commit)
+        return self._sticky.choose(
+            rel, region, fresh, needed, budget, self._counter.text, commit=commit
+        )
 
     def plan(
         self,
@@ -128,7 +132,13 @@ class CompletionService:
             path=path,
             repo_name=repo_name,
             layout=s.prompt_layout,
+            window_start=self._window_starts.get(snapshot.uri),
         )
+        if commit:
+            if len(self._window_starts) >= 256:
+                self._window_starts.clear()
+            prefix = next(x for x in context.segments if x.kind == "file-prefix")
+            self._window_starts[snapshot.uri] = prefix.start_line - 1
         if self.repo is not None and rel is not None and repo_budget:
             snippets = self._snippets(snapshot, rel, context, repo_budget, commit)
             segments = tuple(

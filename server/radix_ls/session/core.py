@@ -163,10 +163,11 @@ class Session:
         self.cancel_inflight(uri)
         self.typing.closed(uri)
         snapshot = self.documents.find(uri)
-        inside = snapshot is not None and self.documents.parsed(uri) is not None
+        in_repo = snapshot is not None and self.documents.relative(snapshot) is not None
+        parsed = self.documents.parsed(uri) is not None
         self.documents.close(uri)
         repo = self.index_host.repo
-        if inside and repo is not None and self.documents.relative(snapshot) is not None:  # type: ignore[arg-type]
+        if repo is not None and in_repo and parsed:
             repo.invalidate()  # the disk copy is what counts again
 
     def open_file(self, path: Path, text: str) -> DocumentSnapshot:
@@ -178,7 +179,8 @@ class Session:
         return self.documents.open(snapshot)
 
     def cancel_inflight(self, uri: str) -> None:
-        """Abort generations for `uri`: the document changed, their answers would be stale."""
+        """Abort the code actions running on `uri`: the document changed, their edits would
+        not apply (completions follow the rules in session/typing.py)."""
         for future in self._inflight.pop(uri, set()):
             future.cancel()
 

@@ -21,7 +21,6 @@ def register(server: RadixServer) -> None:
         if snapshot is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
-        ls.session.cancel_inflight(uri)
         text = snapshot.text
         edits = []
         try:
