@@ -8,9 +8,6 @@ files: `pip download --no-deps --no-binary :all: Django==5.2 -d /tmp/django`), i
   ctags (target <= 4x);
 - warm: a restart, i.e. a new `Indexer` on the same cache and `refresh()` with nothing
   changed (target <= 0.5x ctags);
-- references: indexing leaves references out (nothing that builds a prompt reads them);
-  the time the first `references_to` takes to extract them for the whole cold index
-  (`index_references()`), and cold + that, for comparison with an index that had them;
 - first cross-file context: in a cold workspace, `closure(file, depth)` for one file, the
   time until its imports (depth 1) and their imports (depth 2) are indexed (target <= 1 s);
 - incremental: single-character edits in a 2,000-line file (`IncrementalDocument`), p50/p95
@@ -147,11 +144,6 @@ def time_warm(tree: Path, cache: Path, workers: int) -> tuple[float, int]:
     return result["seconds"], result["parsed"]
 
 
-def time_references(tree: Path, cache: Path, workers: int) -> tuple[float, int]:
-    result = _in_fresh_process("references", str(tree), str(cache), str(workers))
-    return result["seconds"], result["files"]
-
-
 def time_closure(tree: Path, file: str, depth: int, workers: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as cache:
         result = _in_fresh_process("closure", str(tree), cache, str(workers), file, str(depth))
@@ -166,8 +158,6 @@ def child(args: list[str]) -> None:
         if what == "refresh":
             stats = indexer.refresh()
             out = {"parsed": stats.parsed}
-        elif what == "references":
-            out = {"files": indexer.index_references()}
         else:
             out = {"files": len(indexer.closure(args[4], depth=int(args[5])))}
         out["seconds"] = time.perf_counter() - started
@@ -234,7 +224,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             cold.append(seconds)
         warm_runs = [time_warm(tree, scratch / "cache", workers) for _ in range(args.repeat)]
         warm = [seconds for seconds, _ in warm_runs]
-        references_s, references_files = time_references(tree, scratch / "cache", workers)
         with Indexer(tree, scratch / "cache") as indexer:
             summary = indexer.stats()
         closure = {depth: time_closure(tree, args.file, depth, workers) for depth in (1, 2)}
@@ -270,7 +259,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "files_skipped": summary.skipped,
             "definitions": summary.definitions,
             "imports": summary.imports,
-            "references": summary.references,
             "chunks": summary.chunks,
             "ctags_s": ctags_s,
             "ctags_runs_s": ctags,
@@ -282,9 +270,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "warm_s": warm_s,
             "warm_runs_s": warm,
             "warm_ratio": warm_s / ctags_s,
-            "references_s": references_s,
-            "references_files": references_files,
-            "cold_and_references_ratio": (cold_s + references_s) / ctags_s,
             "closure_file": args.file,
             "closure_depth1_s": closure[1][0],
             "closure_depth1_files": closure[1][1],
@@ -307,7 +292,7 @@ def report(r: dict) -> None:
     print(f"tree: {r['tree']} ({r['files_indexed']} files indexed, skipped {r['files_skipped']})")
     print(
         f"index: {r['definitions']} definitions, {r['imports']} imports, "
-        f"{r['references']} reference rows, {r['chunks']} chunks; {r['workers']} workers"
+        f"{r['chunks']} chunks; {r['workers']} workers"
     )
     runs = ", ".join(f"{s:.2f}" for s in r["ctags_runs_s"])
     print(f"ctags -R (baseline)        {r['ctags_s']:.3f} s  (runs: {runs})")
@@ -321,10 +306,6 @@ def report(r: dict) -> None:
     print(
         f"warm restart               {r['warm_s']:.3f} s  = {r['warm_ratio']:.2f}x ctags"
         f"  (target <= 0.5x; runs: {runs})"
-    )
-    print(
-        f"references on first use    {r['references_s']:.3f} s  ({r['references_files']} files;"
-        f" cold + references = {r['cold_and_references_ratio']:.2f}x ctags)"
     )
     print(
         f"open file -> imports indexed ({r['closure_file']}):"

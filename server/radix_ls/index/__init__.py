@@ -3,8 +3,8 @@
 Public API (everything in plain data, no tree-sitter or SQLite types):
 
 - `Indexer(root, cache_dir, ...)`: `refresh()`, `index_files(paths)`, `closure(path, depth)`,
-  and queries (`definitions_named`, `definitions_in`, `imports_of`, `importers_of`,
-  `references_to`, `file_index`, `chunks`, `stats`).
+  and queries (`definitions_named`, `definitions_in`, `imports_of`, `chunks`, `files`,
+  `skipped`, `stats`).
 - `extract.extract(path, data, language) -> FileIndex`: one file, pure (the module, not
   re-exported here: `radix_ls.index.extract` stays the module).
 - `IncrementalDocument(language, text)`: an open document re-parsed incrementally per edit.
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
         IndexProgress,
         IndexStats,
         IndexSummary,
-        Reference,
     )
     from radix_ls.index.watcher import Watcher
 
@@ -45,7 +44,6 @@ _LAZY = {
     "IndexProgress": "model",
     "IndexStats": "model",
     "IndexSummary": "model",
-    "Reference": "model",
     "IncrementalDocument": "incremental",
     "Indexer": "indexer",
     "Watcher": "watcher",
@@ -62,7 +60,6 @@ __all__ = [
     "IndexStats",
     "IndexSummary",
     "Indexer",
-    "Reference",
     "Watcher",
     "language_for_path",
 ]

@@ -1,4 +1,4 @@
-"""Extraction: one file's bytes -> a `FileIndex` (definitions, imports, references, chunks).
+"""Extraction: one file's bytes -> a `FileIndex` (definitions, imports, chunks).
 
 Pure: no I/O, no state. Tree-sitter parses anything (syntax errors become ERROR nodes, the
 rest still yields definitions), so extraction never fails on content; text fields decode
@@ -14,7 +14,6 @@ conventions (grammars/README.md):
   capture the same name node, the earliest pattern wins.
 - imports: `@import` or `@import.<kind>` (the statement), `@module`, `@name` (repeatable).
   Matches of one statement and module are merged.
-- references: any capture not starting with `_`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from radix_ls.index.model import (
     Definition,
     FileIndex,
     Import,
-    Reference,
 )
 
 # Chunks: definitions longer than this are split (classes per member, others in windows);
@@ -100,7 +98,6 @@ class FileRecord(NamedTuple):
     #  signature, body_start_byte, body_end_byte)
     definitions: list[tuple]
     imports: list[tuple]  # (module, names joined by "\n", line, kind)
-    references: list[tuple]  # (name, lines as "3,17,42")
     chunks: list[tuple]  # (start_line, end_line, kind, name[, text])
 
 
@@ -109,11 +106,10 @@ def extract(
     data: bytes,
     language: str | LoadedLanguage,
     *,
-    references: bool = True,
     chunks: bool = True,
 ) -> FileIndex:
     """Parse `data` and extract its index. `path` is only recorded (workspace-relative)."""
-    return to_file_index(path, extract_record(data, language, references=references, chunks=chunks))
+    return to_file_index(path, extract_record(data, language, chunks=chunks))
 
 
 def extract_record(
@@ -121,7 +117,6 @@ def extract_record(
     language: str | LoadedLanguage,
     *,
     tree: ts.Tree | None = None,
-    references: bool = True,
     chunks: bool = True,
     chunk_text: bool = True,
     row_prefix: tuple = (),
@@ -131,26 +126,16 @@ def extract_record(
     `chunk_text=False` leaves the text out of chunk rows (the index reads it from the file
     when asked: storing it would copy the whole workspace into the database). `row_prefix`
     starts every row (the index's file id), so rows go to the database as they are.
-    `references=False` runs the query without the reference patterns: most matches are
-    references, so this is about a sixth of the whole extraction's time.
     """
     lang = languages.load(language) if isinstance(language, str) else language
     if tree is None:
         tree = lang.parser().parse(data)
     patterns = lang.patterns
-    first_reference = lang.first_reference
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
     # (statement start, module) -> [line, kind, names, statement end]
     imports: dict[tuple[int, str], list] = {}
-    # identifier -> the 0-based rows it is used on (a set: one per line)
-    ref_rows: dict[bytes, set[int]] = {}
-
-    query = lang.query if references else lang.outline_query  # same outline pattern numbers
-    for pattern, caps in ts.QueryCursor(query).matches(root):
-        if pattern >= first_reference:  # most matches: the hot path, kept lean
-            _collect_references(caps, ref_rows)
-            continue
+    for pattern, caps in ts.QueryCursor(lang.query).matches(root):
         info = patterns[pattern]
         if info.role == DEFINITIONS:
             _collect_definition(data, pattern, info, caps, defs)
@@ -187,38 +172,8 @@ def extract_record(
         has_errors=root.has_error,
         definitions=definition_rows,
         imports=import_rows,
-        references=_references(ref_rows, row_prefix) if references else [],
         chunks=_chunks(data, ordered, line_count, chunk_text, row_prefix) if chunks else [],
     )
-
-
-def extract_references(
-    data: bytes,
-    language: str | LoadedLanguage,
-    *,
-    tree: ts.Tree | None = None,
-    row_prefix: tuple = (),
-) -> list[tuple]:
-    """Only the reference rows of `extract_record` (for an index that has the rest)."""
-    lang = languages.load(language) if isinstance(language, str) else language
-    if tree is None:
-        tree = lang.parser().parse(data)
-    ref_rows: dict[bytes, set[int]] = {}
-    for _, caps in ts.QueryCursor(lang.references_query).matches(tree.root_node):
-        _collect_references(caps, ref_rows)
-    return _references(ref_rows, row_prefix)
-
-
-def _collect_references(caps: dict, ref_rows: dict[bytes, set[int]]) -> None:
-    for key, nodes in caps.items():
-        if key[0] != "_":
-            for node in nodes:
-                name = node.text
-                rows = ref_rows.get(name)
-                if rows is None:
-                    ref_rows[name] = {node.start_point[0]}
-                else:
-                    rows.add(node.start_point[0])
 
 
 def chunk_texts(data: bytes, spans: list[tuple[int, int]]) -> list[str]:
@@ -233,10 +188,6 @@ def to_file_index(path: str, record: FileRecord) -> FileIndex:
         language=record.language,
         definitions=tuple(definition_from_row(path, row) for row in record.definitions),
         imports=tuple(import_from_row(row) for row in record.imports),
-        references=tuple(
-            Reference(name, tuple(int(n) for n in lines.split(",")))
-            for name, lines in record.references
-        ),
         chunks=tuple(
             Chunk(path, *row[:4], row[4] if len(row) > 4 else "") for row in record.chunks
         ),
@@ -389,13 +340,6 @@ def _signature(data: bytes, d: _Def) -> str:
         end = newline if newline >= 0 else d.end
     return _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()[
         :SIGNATURE_MAX_CHARS
-    ]
-
-
-def _references(ref_rows: dict[bytes, set[int]], prefix: tuple) -> list[tuple]:
-    return [
-        (*prefix, name.decode("utf-8", "replace"), ",".join([str(row + 1) for row in sorted(rows)]))
-        for name, rows in sorted(ref_rows.items())
     ]
 
 

@@ -27,8 +27,6 @@ event loop for every character typed:
   so does taking it back;
 - offsets in ASCII text are the same in code points and bytes, so no prefix is re-encoded.
 
-`file_index()` is a full extraction (references and chunks too), for when those are needed.
-
 Not thread-safe: one document is edited by one thread (the LSP event loop) at a time.
 """
 
@@ -46,11 +44,9 @@ from radix_ls.index.extract import (
     _naming,
     _parent_index,
     _signature,
-    extract_record,
-    to_file_index,
 )
 from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
-from radix_ls.index.model import CONTAINER_KINDS, Definition, FileIndex, Import
+from radix_ls.index.model import CONTAINER_KINDS, Definition, Import
 
 # Re-query this many bytes around an edit too: a change at a node's edge can alter how the
 # neighbouring tokens parse.
@@ -359,7 +355,7 @@ class IncrementalDocument:
     def _outline(self, low: int, high: int, *, full: bool = False) -> None:
         """Re-extract definitions and imports overlapping bytes [low, high)."""
         data = self._data
-        cursor = ts.QueryCursor(self.language.outline_query)
+        cursor = ts.QueryCursor(self.language.query)
         if not full:
             cursor.set_byte_range(low, high)
         patterns = self.language.patterns
@@ -466,8 +462,3 @@ class IncrementalDocument:
     def enclosing(self, byte_offset: int) -> tuple[Definition, ...]:
         """The definitions containing `byte_offset`, outermost first (the cursor's scope)."""
         return tuple(d for d in self.definitions() if d.start_byte <= byte_offset < d.end_byte)
-
-    def file_index(self) -> FileIndex:
-        """A full extraction of the current text (references and chunks included)."""
-        record = extract_record(self._data, self.language, tree=self.tree)
-        return to_file_index(self.path, record)

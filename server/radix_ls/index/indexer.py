@@ -12,17 +12,15 @@ are parsed in a process pool (all cores; forkserver, so it is safe in a threaded
 the calling thread parses too until the workers are up), a few in-process. The parent
 resolves each file's imports to workspace files and writes SQLite in batches, one
 transaction each, as results stream in; an empty index is filled without its secondary
-indexes, built at the end. References are not extracted then, but the first time a query
-needs them (`index_references`).
+indexes, built at the end.
 
 Processes: like every `multiprocessing` user, the program's main module must be safe to
 import (`if __name__ == "__main__":`), because the pool's server process imports it once.
 
 Threading: queries may run on any thread at any time, also while another thread indexes
 (each thread gets its own SQLite connection; WAL lets readers read during a write).
-Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`, `index_references`)
-are serialised by a lock: a second caller waits for the first (a query that would extract
-references answers with those stored instead of waiting).
+Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`) are serialised by a
+lock: a second caller waits for the first.
 """
 
 from __future__ import annotations
@@ -49,7 +47,6 @@ from radix_ls.index.ignore import WorkspaceIgnore, walk
 from radix_ls.index.model import (
     Chunk,
     Definition,
-    FileIndex,
     Import,
     IndexProgress,
     IndexStats,
@@ -65,7 +62,7 @@ log = logging.getLogger("radix_ls.index")
 POOL_MIN_FILES = 200
 _BATCH_FILES = 24  # files per task sent to a worker
 _WRITE_FILES = 400  # files per SQLite transaction
-# what `_run` runs over batches of tasks: `worker.process_batch`, `worker.references_batch`
+# what `_run` runs over batches of tasks: `worker.process_batch`
 _BatchFunction = Callable[[list[Any], int], list[tuple]]
 
 
@@ -225,40 +222,6 @@ class Indexer:
             if not full.exists():
                 out[path] = None
         return list(out)
-
-    def index_references(self, paths: Iterable[str] | None = None) -> int:
-        """Extract and store the references of indexed files that have none yet (of `paths`
-        only, when given); returns how many files got theirs.
-
-        Indexing leaves references out: nothing that builds a prompt reads them, and they
-        are most of a file's query matches (a sixth of a cold index's work). They are
-        extracted here instead, for every file the first time `references_to` asks, in the
-        process pool when there are many. A file whose content changed since it was indexed
-        is left for its re-indexing."""
-        with self._lock:
-            rels = None if paths is None else [r for p in paths if (r := self.relative(p))]
-            pending = self.store.files_without_references(rels)
-            if not pending:
-                return 0
-            sizes = self.store.file_sizes([row[0] for row in pending])
-            pending.sort(key=lambda row: -sizes.get(row[0], 0))  # batches balance out
-            tasks = [
-                (fid, path, str(self.root / path), lang, sha1) for fid, path, lang, sha1 in pending
-            ]
-            done = 0
-            batch: list[tuple] = []
-            with _gc_paused() if len(tasks) >= POOL_MIN_FILES else contextlib.nullcontext():
-                for results in self._run(tasks, worker.references_batch):
-                    batch += results
-                    if len(batch) >= _WRITE_FILES:
-                        self.store.write_references(batch)
-                        done += sum(rows is not None for _, rows in batch)
-                        batch = []
-                if batch:
-                    self.store.write_references(batch)
-                    done += sum(rows is not None for _, rows in batch)
-            log.debug("extracted the references of %d files", done)
-            return done
 
     def remove_files(self, paths: Iterable[str]) -> int:
         """Drop files from the index (e.g. deleted on disk); returns how many were indexed."""
@@ -619,35 +582,6 @@ class Indexer:
         """The file's imports, each with the workspace files it resolves to."""
         rel = self.relative(path)
         return self.store.imports_of(rel) if rel else []
-
-    def importers_of(self, path: str) -> list[str]:
-        """Files whose imports resolve to `path`."""
-        rel = self.relative(path)
-        return self.store.importers_of(rel) if rel else []
-
-    def references_to(self, name: str) -> list[tuple[str, tuple[int, ...]]]:
-        """(path, lines) of the files that use identifier `name`.
-
-        References are extracted on first use (see `index_references`); while another
-        thread indexes, the answer has those stored so far."""
-        self._references_unless_busy(None)
-        return self.store.references_to(name)
-
-    def _references_unless_busy(self, paths: list[str] | None) -> None:
-        """`index_references(paths)`, unless another thread is indexing: queries never wait
-        for a refresh."""
-        if self._lock.acquire(blocking=False):
-            try:
-                self.index_references(paths)
-            finally:
-                self._lock.release()
-
-    def file_index(self, path: str) -> FileIndex | None:
-        rel = self.relative(path)
-        if rel is None:
-            return None
-        self._references_unless_busy([rel])
-        return self.store.file_index(rel)
 
     def chunks(self) -> Iterator[Chunk]:
         """Every chunk in the index (streamed), e.g. to build a BM25 index."""

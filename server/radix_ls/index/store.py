@@ -7,12 +7,8 @@ another schema version (or one that cannot be read) is deleted and recreated: it
 cache, never the only copy of anything.
 
 Chunks are stored as line spans only: their text is read from the workspace file when asked
-(`chunks()`, `file_index()`), which keeps the database a fraction of the workspace's size
-and saves copying every file into it on a cold start.
-
-References are stored separately from the rest of a file's index: `files.refs` says whether
-a file's are there (indexing leaves them out; the indexer extracts them when first asked,
-see `Indexer.index_references`). Re-indexing a file drops them again.
+(`chunks()`), which keeps the database a fraction of the workspace's size and saves copying
+every file into it on a cold start.
 
 Threads: every thread gets its own connection (SQLite connections must not be shared while
 in use); WAL lets readers run while one writer writes. Writes are serialised by a lock and
@@ -32,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radix_ls.index.extract import chunk_texts, definition_from_row, import_from_row
-from radix_ls.index.model import Chunk, Definition, FileIndex, Import, IndexSummary, Reference
+from radix_ls.index.model import Chunk, Definition, Import, IndexSummary
 
 log = logging.getLogger("radix_ls.index")
 
-SCHEMA_VERSION = 2
+# 3: no references (the `refs` table and `files.refs` column are gone)
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,8 +47,7 @@ CREATE TABLE files (
     indexed_at REAL NOT NULL,
     skip_reason TEXT,       -- NULL when indexed
     line_count INTEGER NOT NULL DEFAULT 0,
-    has_errors INTEGER NOT NULL DEFAULT 0,
-    refs INTEGER NOT NULL DEFAULT 0  -- 1 when the refs table has this file's references
+    has_errors INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE definitions (
     file_id INTEGER NOT NULL,
@@ -77,11 +73,6 @@ CREATE TABLE imports (
     resolved TEXT NOT NULL DEFAULT ''  -- "\\n"-separated workspace paths
 );
 CREATE TABLE import_edges (file_id INTEGER NOT NULL, target TEXT NOT NULL);
-CREATE TABLE refs (
-    file_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    lines TEXT NOT NULL         -- "3,17,42"
-);
 -- no text: it is read from the file (see IndexStore.chunks)
 CREATE TABLE chunks (
     file_id INTEGER NOT NULL,
@@ -99,14 +90,12 @@ CREATE INDEX IF NOT EXISTS definitions_file ON definitions (file_id);
 CREATE INDEX IF NOT EXISTS imports_file ON imports (file_id);
 CREATE INDEX IF NOT EXISTS import_edges_target ON import_edges (target);
 CREATE INDEX IF NOT EXISTS import_edges_file ON import_edges (file_id);
-CREATE INDEX IF NOT EXISTS refs_name ON refs (name);
-CREATE INDEX IF NOT EXISTS refs_file ON refs (file_id);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id);
 """
 _INDEX_NAMES = tuple(
     line.split()[5] for line in _INDEXES.strip().splitlines() if line.startswith("CREATE")
 )
-_CHILD_TABLES = ("definitions", "imports", "import_edges", "refs", "chunks")
+_CHILD_TABLES = ("definitions", "imports", "import_edges", "chunks")
 _DEFINITION_COLUMNS = (
     "d.name, d.kind, d.qualified_name, d.container, d.start_line, d.end_line, "
     "d.start_byte, d.end_byte, d.signature, d.body_start, d.body_end"
@@ -135,7 +124,7 @@ class FileState:
 # What the indexer hands to `write_batch`, one per file (rows carry their file id first;
 # import rows end with their resolved targets, "\n"-joined):
 #   ("indexed", id, path, size, mtime_ns, sha1, language, line_count, has_errors,
-#    definition rows, import rows, reference rows (None: not extracted), chunk rows)
+#    definition rows, import rows, chunk rows)
 #   ("skipped", id, path, size, mtime_ns, sha1 | None, language, reason)
 #   ("unchanged", id, path, size, mtime_ns)   content is the same: update the stat only
 WriteEntry = tuple
@@ -303,37 +292,20 @@ class IndexStore:
         definitions: list[tuple] = []
         imports: list[tuple] = []
         edges: list[tuple[int, str]] = []
-        refs: list[tuple] = []
         chunks: list[tuple] = []
         for entry in entries:
             status = entry[0]
             if status == "indexed":
-                (_, fid, path, size, mtime, sha1, language, lines, errors, d, i, r, c) = entry
-                files.append(
-                    (
-                        fid,
-                        path,
-                        size,
-                        mtime,
-                        sha1,
-                        language,
-                        now,
-                        None,
-                        lines,
-                        errors,
-                        r is not None,
-                    )
-                )
+                (_, fid, path, size, mtime, sha1, language, lines, errors, d, i, c) = entry
+                files.append((fid, path, size, mtime, sha1, language, now, None, lines, errors))
                 clear.append(fid)
                 definitions += d
                 imports += i
                 edges += {(row[0], t) for row in i if row[5] for t in row[5].split("\n")}
-                if r:
-                    refs += r
                 chunks += c
             elif status == "skipped":
                 _, fid, path, size, mtime, sha1, language, reason = entry
-                files.append((fid, path, size, mtime, sha1, language, now, reason, 0, 0, False))
+                files.append((fid, path, size, mtime, sha1, language, now, reason, 0, 0))
                 clear.append(fid)
             else:
                 _, fid, path, size, mtime = entry
@@ -343,8 +315,8 @@ class IndexStore:
                 self._clear(conn, clear)
             conn.executemany(
                 "INSERT OR REPLACE INTO files (id, path, size, mtime_ns, sha1, language, "
-                "indexed_at, skip_reason, line_count, has_errors, refs) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "indexed_at, skip_reason, line_count, has_errors) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 files,
             )
             conn.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", stats)
@@ -357,38 +329,7 @@ class IndexStore:
                 imports,
             )
             conn.executemany("INSERT INTO import_edges VALUES (?, ?)", edges)
-            conn.executemany("INSERT INTO refs VALUES (?, ?, ?)", refs)
             conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", chunks)
-
-    def files_without_references(self, paths: Iterable[str] | None = None) -> list[tuple]:
-        """(id, path, language, sha1) of indexed files whose references are not stored yet
-        (of `paths` only, when given)."""
-        sql = "SELECT id, path, language, sha1 FROM files WHERE skip_reason IS NULL AND refs = 0"
-        conn = self._conn()
-        if paths is None:
-            return conn.execute(sql).fetchall()
-        return [row for path in paths for row in conn.execute(f"{sql} AND path = ?", (path,))]
-
-    def file_sizes(self, file_ids: Sequence[int]) -> dict[int, int]:
-        conn = self._conn()
-        out: dict[int, int] = {}
-        for start in range(0, len(file_ids), 500):
-            part = list(file_ids[start : start + 500])
-            marks = ",".join("?" * len(part))
-            out.update(conn.execute(f"SELECT id, size FROM files WHERE id IN ({marks})", part))
-        return out
-
-    def write_references(self, results: Sequence[tuple[int, list[tuple] | None]]) -> None:
-        """Store (file id, reference rows) pairs; None rows leave the file without (its content
-        changed since it was indexed)."""
-        done = [(fid,) for fid, rows in results if rows is not None]
-        with self._write() as conn:
-            conn.executemany("DELETE FROM refs WHERE file_id = ?", done)
-            conn.executemany(
-                "INSERT INTO refs VALUES (?, ?, ?)",
-                [row for _, rows in results if rows for row in rows],
-            )
-            conn.executemany("UPDATE files SET refs = 1 WHERE id = ?", done)
 
     @staticmethod
     def _clear(conn: sqlite3.Connection, file_ids: Sequence[int]) -> None:
@@ -498,22 +439,6 @@ class IndexStore:
         )
         return [import_from_row(row, tuple(row[4].split("\n")) if row[4] else ()) for row in rows]
 
-    def importers_of(self, path: str) -> list[str]:
-        rows = self._conn().execute(
-            "SELECT DISTINCT f.path FROM import_edges e JOIN files f ON f.id = e.file_id "
-            "WHERE e.target = ? ORDER BY f.path",
-            (path,),
-        )
-        return [row[0] for row in rows]
-
-    def references_to(self, name: str, limit: int = 500) -> list[tuple[str, tuple[int, ...]]]:
-        rows = self._conn().execute(
-            "SELECT f.path, r.lines FROM refs r JOIN files f ON f.id = r.file_id "
-            "WHERE r.name = ? ORDER BY f.path LIMIT ?",
-            (name, limit),
-        )
-        return [(path, tuple(int(n) for n in lines.split(","))) for path, lines in rows]
-
     def file_state(self, path: str) -> FileState | None:
         row = (
             self._conn()
@@ -525,49 +450,6 @@ class IndexStore:
             .fetchone()
         )
         return FileState(*row) if row else None
-
-    def file_index(self, path: str) -> FileIndex | None:
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT id, language, line_count, has_errors FROM files "
-                "WHERE path = ? AND skip_reason IS NULL",
-                (path,),
-            ).fetchone()
-            if row is None:
-                return None
-            fid, language, line_count, has_errors = row
-            definitions = tuple(
-                definition_from_row(path, r)
-                for r in conn.execute(
-                    f"SELECT {_DEFINITION_COLUMNS} FROM definitions d WHERE d.file_id = ? "
-                    "ORDER BY d.start_byte",
-                    (fid,),
-                )
-            )
-            imports = tuple(
-                import_from_row(r, tuple(r[4].split("\n")) if r[4] else ())
-                for r in conn.execute(
-                    "SELECT module, names, line, kind, resolved FROM imports WHERE file_id = ? "
-                    "ORDER BY line, id",
-                    (fid,),
-                )
-            )
-            references = tuple(
-                Reference(name, tuple(int(n) for n in lines.split(",")))
-                for name, lines in conn.execute(
-                    "SELECT name, lines FROM refs WHERE file_id = ? ORDER BY name", (fid,)
-                )
-            )
-            spans = conn.execute(
-                "SELECT start_line, end_line, kind, name FROM chunks WHERE file_id = ? "
-                "ORDER BY start_line",
-                (fid,),
-            ).fetchall()
-            sha1 = conn.execute("SELECT sha1 FROM files WHERE id = ?", (fid,)).fetchone()[0]
-        chunks = tuple(self._chunks_of(path, sha1, spans))
-        return FileIndex(
-            path, language, definitions, imports, references, chunks, line_count, bool(has_errors)
-        )
 
     def chunks(self) -> Iterator[Chunk]:
         """Every chunk of every indexed file, file by file (streamed).
@@ -644,7 +526,6 @@ class IndexStore:
                 skipped=skipped,
                 definitions=count("SELECT COUNT(*) FROM definitions"),
                 imports=count("SELECT COUNT(*) FROM imports"),
-                references=count("SELECT COUNT(*) FROM refs"),
                 chunks=count("SELECT COUNT(*) FROM chunks"),
                 languages=languages,
             )

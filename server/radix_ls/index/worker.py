@@ -3,9 +3,6 @@
 Also used in-process for small batches (an open file's import closure, watcher events),
 where starting processes would cost more than the work. Results are `store.WriteEntry`
 tuples: plain tuples pickle quickly, and the parent feeds them to SQLite as they are.
-
-Indexing extracts definitions, imports and chunks (what retrieval reads); references are
-extracted separately, the first time they are asked for (`references_batch`).
 """
 
 from __future__ import annotations
@@ -14,13 +11,11 @@ import gc
 import hashlib
 import os
 
-from radix_ls.index.extract import extract_record, extract_references
+from radix_ls.index.extract import extract_record
 from radix_ls.index.scan import SKIP_TOO_LARGE, SKIP_UNREADABLE, content_skip_reason
 
 # (file id, relative path, absolute path, language, sha1 already indexed or None)
 Task = tuple[int, str, str, str, str | None]
-# (file id, relative path, absolute path, language, sha1 the index has for it)
-ReferenceTask = tuple[int, str, str, str, str]
 
 
 def init_worker() -> None:
@@ -62,7 +57,7 @@ def process(task: Task, max_file_bytes: int) -> tuple:
         return ("skipped", fid, path, size, mtime, sha1, language, reason)
     if sha1 == known_sha1:
         return ("unchanged", fid, path, size, mtime)
-    record = extract_record(data, language, references=False, chunk_text=False, row_prefix=(fid,))
+    record = extract_record(data, language, chunk_text=False, row_prefix=(fid,))
     return (
         "indexed",
         fid,
@@ -75,24 +70,5 @@ def process(task: Task, max_file_bytes: int) -> tuple:
         int(record.has_errors),
         record.definitions,
         record.imports,
-        None,  # references: not extracted yet
         record.chunks,
     )
-
-
-def references_batch(tasks: list[ReferenceTask], max_file_bytes: int) -> list[tuple]:
-    return [references(task, max_file_bytes) for task in tasks]
-
-
-def references(task: ReferenceTask, max_file_bytes: int) -> tuple:
-    """(file id, reference rows), or (file id, None) when the file is no longer the content
-    the index has (changed or gone: its next refresh re-indexes it)."""
-    fid, _, full, language, sha1 = task
-    try:
-        with open(full, "rb") as handle:
-            data = handle.read(max_file_bytes + 1)
-    except OSError:
-        return (fid, None)
-    if hashlib.sha1(data).hexdigest() != sha1:
-        return (fid, None)
-    return (fid, extract_references(data, language, row_prefix=(fid,)))
