@@ -312,9 +312,6 @@ def test_queries(repo, cache_dir):
             "Shape.area",
             "Circle.area",
         ]
-        assert [d.path for d in indexer.definitions_qualified("Circle.Unit.scale")] == [
-            "src/shapes/circle.py"
-        ]
         assert [d.qualified_name for d in indexer.definitions_in("src/shapes/sub/helpers.py")] == [
             "clamp",
             "square",

@@ -19,8 +19,8 @@ import (`if __name__ == "__main__":`), because the pool's server process imports
 
 Threading: queries may run on any thread at any time, also while another thread indexes
 (each thread gets its own SQLite connection; WAL lets readers read during a write).
-Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`) are serialised by a
-lock: a second caller waits for the first.
+Indexing operations (`refresh`, `index_files`, `closure`) are serialised by a lock: a second
+caller waits for the first.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import posixpath
 import queue
 import sys
 import threading
@@ -55,6 +54,7 @@ from radix_ls.index.model import (
 from radix_ls.index.resolve import PathSet, Resolver
 from radix_ls.index.scan import CONTENT_REASONS, Candidate, candidate, scan
 from radix_ls.index.store import IndexStore, index_path
+from radix_ls.workspace.paths import relative
 
 log = logging.getLogger("radix_ls.index")
 
@@ -222,10 +222,6 @@ class Indexer:
             if not full.exists():
                 out[path] = None
         return list(out)
-
-    def remove_files(self, paths: Iterable[str]) -> int:
-        """Drop files from the index (e.g. deleted on disk); returns how many were indexed."""
-        return self.index_files(paths).removed
 
     def closure(self, path: str, depth: int = 2) -> list[str]:
         """Index `path`, the files it imports, the files those import... `depth` levels deep.
@@ -537,42 +533,15 @@ class Indexer:
             self._resolver = Resolver(self.root, PathSet(files))
         return self._resolver
 
-    def resolve(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
-        """Resolve one import as the index would (e.g. for an unsaved, open document)."""
-        with self._lock:
-            resolver = self._resolver_now()
-        return resolver.resolve(path, language, imp)
-
-    def invalidate_ignore_rules(self) -> None:
-        """A .gitignore changed: forget cached rules (the next refresh() applies them)."""
-        self.ignore.invalidate()
-
     # -- queries (any thread) -----------------------------------------------------------------
 
     def relative(self, path: str | os.PathLike[str]) -> str | None:
         """A workspace-relative POSIX path, or None for paths outside the workspace."""
-        raw = os.fspath(path)
-        if os.path.isabs(raw):
-            try:
-                rel = Path(raw).relative_to(self.root).as_posix()
-            except ValueError:
-                try:
-                    rel = Path(raw).resolve().relative_to(self.root).as_posix()
-                except (ValueError, OSError):
-                    return None
-        else:
-            rel = posixpath.normpath(raw.replace(os.sep, "/"))
-        if rel in ("", ".") or rel == ".." or rel.startswith("../"):
-            return None
-        return rel
+        return relative(path, self.root)
 
     def definitions_named(self, name: str) -> list[Definition]:
         """Definitions with this simple name anywhere in the workspace (path, then position)."""
         return self.store.definitions_named(name)
-
-    def definitions_qualified(self, qualified_name: str) -> list[Definition]:
-        """Definitions with this qualified name (`Class.method`)."""
-        return self.store.definitions_qualified(qualified_name)
 
     def definitions_in(self, path: str) -> list[Definition]:
         rel = self.relative(path)

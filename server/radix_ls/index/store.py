@@ -414,15 +414,6 @@ class IndexStore:
         )
         return [definition_from_row(row[0], row[1:]) for row in rows]
 
-    def definitions_qualified(self, qualified_name: str, limit: int = 200) -> list[Definition]:
-        rows = self._conn().execute(
-            f"SELECT f.path, {_DEFINITION_COLUMNS} FROM definitions d "
-            "JOIN files f ON f.id = d.file_id WHERE d.name = ? AND d.qualified_name = ? "
-            "ORDER BY f.path, d.start_byte LIMIT ?",
-            (qualified_name.rpartition(".")[2], qualified_name, limit),
-        )
-        return [definition_from_row(row[0], row[1:]) for row in rows]
-
     def definitions_in(self, path: str) -> list[Definition]:
         rows = self._conn().execute(
             f"SELECT {_DEFINITION_COLUMNS} FROM definitions d "
