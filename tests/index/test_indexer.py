@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from radix_ls.index import indexer as indexer_module
+from radix_ls.index import pool as pool_module
+from radix_ls.index.db import SCHEMA_VERSION, index_path
 from radix_ls.index.indexer import Indexer
 from radix_ls.index.scan import list_files
-from radix_ls.index.store import SCHEMA_VERSION, index_path
 from tests.index.conftest import REPO_NAMES, copy_repo, stored_files
 
 
@@ -174,15 +174,15 @@ def test_process_pool_gives_the_same_index(tmp_path, monkeypatch):
     roots = tmp_path / "all"
     for name in REPO_NAMES:
         copy_repo(name, roots)
-    monkeypatch.setattr(indexer_module, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(pool_module, "POOL_MIN_FILES", 1)
     started = []
 
-    class Recorded(indexer_module.ProcessPoolExecutor):  # the real pool, counted
+    class Recorded(pool_module.ProcessPoolExecutor):  # the real pool, counted
         def __init__(self, *args, **kwargs):
             started.append(kwargs["max_workers"])
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(indexer_module, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", Recorded)
     with Indexer(roots, tmp_path / "pool-cache", workers=2) as pooled:
         pooled_stats = pooled.refresh()
         assert started == [2], "the process pool was not used"

@@ -41,6 +41,7 @@ from radix_ls.index.extract import (
     _collect_definition,
     _collect_import,
     _Def,
+    _definition_fields,
     _naming,
     _parent_index,
     _signature,
@@ -433,21 +434,7 @@ class IncrementalDocument:
     def _definition(self, d: _Def) -> Definition:
         if d.signature is None:
             d.signature = _signature(self._data, d)
-        qualified = d.qualified
-        d.definition = Definition(
-            path=self.path,
-            name=d.name,
-            kind=d.kind,
-            qualified_name=qualified,
-            container=qualified[: -len(d.name) - 1] if len(qualified) > len(d.name) else "",
-            start_line=d.start_line,
-            end_line=d.end_line,
-            start_byte=d.start,
-            end_byte=d.end,
-            signature=d.signature,
-            body_start_byte=d.body_start,
-            body_end_byte=d.body_end,
-        )
+        d.definition = Definition(self.path, *_definition_fields(d, d.signature))
         return d.definition
 
     def imports(self) -> tuple[Import, ...]:

@@ -42,10 +42,6 @@ _CANDIDATE_DIRS = (
 )
 
 
-class ManifestError(ValueError):
-    """grammars/manifest.json or a query file is missing or wrong (the message says where)."""
-
-
 @dataclass(frozen=True)
 class LanguageSpec:
     """One manifest entry."""
@@ -73,6 +69,10 @@ class PatternInfo:
     key: str
     kind: str
     scope: bool  # a `scope.<kind>` (names a scope, is not itself a definition)
+
+
+class ManifestError(ValueError):
+    """grammars/manifest.json or a query file is missing or wrong (the message says where)."""
 
 
 _CAPTURE = re.compile(r"@([A-Za-z_][\w.\-]*)")
