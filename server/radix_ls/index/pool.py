@@ -21,6 +21,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -93,6 +94,8 @@ def run(tasks: Sequence[Task], *, workers: int, max_file_bytes: int) -> Iterator
         daemon=True,
     )
     feeder.start()
+    begun = time.perf_counter()
+    inline = 0  # batches this thread ran before the pool's first result
     try:
         started = False
         while True:
@@ -105,9 +108,16 @@ def run(tasks: Sequence[Task], *, workers: int, max_file_bytes: int) -> Iterator
                     except IndexError:
                         item = results.get()
                     else:
+                        inline += 1
                         yield worker.process_batch(batch, max_file_bytes)
                         continue
                 started = True
+                log.debug(
+                    "pool: first result after %.3f s (%d of %d batches run in-process meanwhile)",
+                    time.perf_counter() - begun,
+                    inline,
+                    n,
+                )
             else:
                 item = results.get()
             kind, value = item
