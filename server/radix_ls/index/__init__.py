@@ -11,9 +11,21 @@ Public API (everything in plain data, no tree-sitter or SQLite types):
 - `Watcher(root, callback, ...)`: debounced file-system changes.
 - `language_for_path(path)`: the index language of a file name (None: not indexed).
 
-The data types live in `model.py`; module docstrings explain each piece. The names here are
-imported on first use: pool workers import `radix_ls.index.worker`, and should not pay for
-the watcher, the SQLite store and the rest.
+The modules, from a file's bytes to the database:
+
+- `languages.py` the manifest (grammars/manifest.json) and each language's compiled query;
+- `extract.py` one file -> definitions, imports, chunks; `incremental.py` the same for an
+  open document, edit by edit; `model.py` the plain data both return;
+- `scan.py` (with `ignore.py`) the workspace's source files and what to skip;
+- `indexer.py` keeps the index in step with the disk: `worker.py` reads and extracts files,
+  `pool.py` runs that on all cores, `records.py` names what they pass around;
+- `resolve.py` import specifiers -> workspace files;
+- `store.py` what is stored and the queries, on `db.py`'s SQLite database;
+- `watcher.py` file-system events.
+
+Module docstrings explain each piece. The names here are imported on first use: pool workers
+import `radix_ls.index.worker`, and should not pay for the watcher, the SQLite store and the
+rest.
 """
 
 from __future__ import annotations

@@ -390,18 +390,11 @@ class Indexer:
             return
         self._report("resolve", 0, len(rows))
         resolver = self._resolver_now()
-        resolved = [
-            Resolution(
-                row.import_id,
-                row.file_id,
-                resolver.resolve(
-                    row.path,
-                    row.language,
-                    import_from_row((row.module, row.names, row.line, row.kind)),
-                ),
-            )
-            for row in rows
-        ]
+        resolved = []
+        for row in rows:
+            imp = import_from_row((row.module, row.names, row.line, row.kind))
+            targets = resolver.resolve(row.path, row.language, imp)
+            resolved.append(Resolution(row.import_id, row.file_id, targets))
         self.store.write_resolution(resolved, sorted({row.file_id for row in rows}))
         self._report("resolve", len(rows), len(rows))
 
