@@ -12,8 +12,10 @@ import time
 import pytest
 
 from radix_ls.index import pool as pool_module
+from radix_ls.index import worker
 from radix_ls.index.db import SCHEMA_VERSION, index_path
 from radix_ls.index.indexer import Indexer
+from radix_ls.index.records import Indexed, Missing, Task, Unchanged
 from radix_ls.index.scan import list_files
 from tests.index.conftest import REPO_NAMES, copy_repo, stored_files
 
@@ -334,6 +336,47 @@ def test_queries(repo, cache_dir):
         with (root / "src/shapes/circle.py").open("a") as handle:
             handle.write("# more\n")
         assert not [c for c in indexer.chunks() if c.path == "src/shapes/circle.py"]
+
+
+def test_a_file_gone_before_it_is_read_is_dropped(repo, cache_dir):
+    root = repo("py_pkg")
+    doomed = root / "src/shapes/sub/helpers.py"
+    with Indexer(root, cache_dir) as indexer:
+        indexer.refresh()
+    with doomed.open("a") as handle:
+        handle.write("# changed\n")
+    _bump_mtime(doomed)
+
+    def progress(p):
+        # listed (and found changed) by now, not read yet: take it away
+        if p.phase == "scan" and p.done == p.total and doomed.exists():
+            doomed.unlink()
+
+    with Indexer(root, cache_dir, progress=progress) as indexer:
+        stats = indexer.refresh()
+        assert (stats.parsed, stats.removed) == (0, 1)
+        assert "src/shapes/sub/helpers.py" not in indexer.files()
+        assert indexer.definitions_named("clamp") == []
+
+
+def test_worker_answers_one_record_per_file(tmp_path):
+    source = tmp_path / "a.py"
+    source.write_text("def f():\n    return 1\n")
+    binary = tmp_path / "b.py"
+    binary.write_bytes(b"x = 1\0\n")
+    sha1 = hashlib.sha1(source.read_bytes()).hexdigest()
+
+    def run(path, known=None, limit=1000):
+        return worker.process(Task(7, path.name, str(path), "python", known), limit)
+
+    indexed = run(source)
+    assert isinstance(indexed, Indexed)
+    assert (indexed.file_id, indexed.path, indexed.sha1, indexed.line_count) == (7, "a.py", sha1, 2)
+    assert [row[:3] for row in indexed.definitions] == [(7, "f", "function")]
+    assert isinstance(run(source, known=sha1), Unchanged)
+    assert run(source, limit=5).reason == "too large"
+    assert run(binary).reason == "binary"
+    assert run(tmp_path / "gone.py") == Missing(7, "gone.py")
 
 
 def test_queries_from_another_thread_while_indexing(tmp_path, repo):
