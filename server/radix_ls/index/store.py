@@ -31,6 +31,7 @@ from radix_ls.index.records import (
     Indexed,
     Resolution,
     Skipped,
+    Unchanged,
     WriteEntry,
 )
 
@@ -94,21 +95,20 @@ class IndexStore:
         imports: list[tuple] = []
         edges: list[tuple[int, str]] = []
         chunks: list[tuple] = []
-        for entry in entries:
-            if isinstance(entry, Indexed):
-                fid, path, size, mtime, sha1, language, lines, errors, d, i, c = entry
-                files.append((fid, path, size, mtime, sha1, language, now, None, lines, errors))
-                clear.append(fid)
-                definitions += d
-                imports += i
-                edges += {(row[0], t) for row in i if row[5] for t in row[5].split("\n")}
-                chunks += c
-            elif isinstance(entry, Skipped):
-                fid, path, size, mtime, sha1, language, reason = entry
-                files.append((fid, path, size, mtime, sha1, language, now, reason, 0, 0))
-                clear.append(fid)
-            else:  # Unchanged: the same content, a new stat
-                stats.append((entry.size, entry.mtime_ns, entry.file_id))
+        for e in entries:
+            if isinstance(e, Unchanged):  # the same content, a new stat
+                stats.append((e.size, e.mtime_ns, e.file_id))
+                continue
+            clear.append(e.file_id)
+            if isinstance(e, Skipped):
+                files.append(_file_row(e, now, e.reason, 0, False))
+                continue
+            files.append(_file_row(e, now, None, e.line_count, e.has_errors))
+            definitions += e.definitions
+            imports += e.imports
+            # import rows end with their targets, "\n"-joined (`ResolvedImportRow`)
+            edges += {(row[0], t) for row in e.imports if row[5] for t in row[5].split("\n")}
+            chunks += e.chunks
         with self.db.write() as conn:
             if not self.db.bulk:
                 _clear(conn, clear)
@@ -303,6 +303,24 @@ class IndexStore:
                 chunks=count("SELECT COUNT(*) FROM chunks"),
                 languages=languages,
             )
+
+
+def _file_row(
+    e: Indexed | Skipped, now: float, reason: str | None, line_count: int, has_errors: bool
+) -> tuple:
+    """The `files` row of a file written now (`reason`: why it is skipped, None: indexed)."""
+    return (
+        e.file_id,
+        e.path,
+        e.size,
+        e.mtime_ns,
+        e.sha1,
+        e.language,
+        now,
+        reason,
+        line_count,
+        has_errors,
+    )
 
 
 def _clear(conn: sqlite3.Connection, file_ids: Sequence[int]) -> None:
