@@ -73,6 +73,16 @@ class _Def:
     definition: Definition | None = None
 
 
+class _ImportAt(NamedTuple):
+    """One import statement's module while extracting: matches of the same statement and
+    module add their names to it."""
+
+    line: int  # 1-based
+    kind: str
+    names: list[str]  # in order, repeats possible
+    end: int  # the statement's end byte
+
+
 def _text(data: bytes, start: int, end: int) -> str:
     return data[start:end].decode("utf-8", "replace")
 
@@ -133,8 +143,7 @@ def extract_record(
     patterns = lang.patterns
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
-    # (statement start, module) -> [line, kind, names, statement end]
-    imports: dict[tuple[int, str], list] = {}
+    imports: dict[tuple[int, str], _ImportAt] = {}  # by (statement start, module)
     for pattern, caps in ts.QueryCursor(lang.query).matches(root):
         info = patterns[pattern]
         if info.role == DEFINITIONS:
@@ -269,7 +278,7 @@ def _main_capture(caps: dict, info: PatternInfo) -> tuple[PatternInfo, list | No
 
 
 def _collect_import(
-    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], list]
+    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], _ImportAt]
 ) -> None:
     modules = caps.get("module")
     if not modules:
@@ -285,15 +294,12 @@ def _collect_import(
         return
     entry = imports.get((statement.start_byte, module))
     if entry is None:
-        entry = imports[(statement.start_byte, module)] = [
-            statement.start_point[0] + 1,
-            kind,
-            [],
-            statement.end_byte,
-        ]
+        entry = imports[(statement.start_byte, module)] = _ImportAt(
+            statement.start_point[0] + 1, kind, [], statement.end_byte
+        )
     for name_node in caps.get("name", ()):
         name = _text(data, name_node.start_byte, name_node.end_byte).strip()
-        entry[2].append("*" if "*" in name else name)
+        entry.names.append("*" if "*" in name else name)
 
 
 def _parent_index(ordered: list[_Def], stack: list[int], d: _Def) -> int:

@@ -42,6 +42,7 @@ from radix_ls.index.extract import (
     _collect_import,
     _Def,
     _definition_fields,
+    _ImportAt,
     _naming,
     _parent_index,
     _signature,
@@ -361,7 +362,7 @@ class IncrementalDocument:
             cursor.set_byte_range(low, high)
         patterns = self.language.patterns
         found: dict[int, _Def] = {}
-        imports: dict[tuple[int, str], list] = {}
+        imports: dict[tuple[int, str], _ImportAt] = {}
         for pattern, caps in cursor.matches(self.tree.root_node):
             info = patterns[pattern]
             if info.role == DEFINITIONS:
@@ -372,7 +373,7 @@ class IncrementalDocument:
             # A match can reach outside the range (a pattern rooted at the whole module walks
             # all its children), but only for some patterns: outside, the old outline stays.
             found = {k: d for k, d in found.items() if d.start < high and d.end > low}
-            imports = {k: i for k, i in imports.items() if k[0] < high and i[3] > low}
+            imports = {k: i for k, i in imports.items() if k[0] < high and i.end > low}
         self._defs = self._merged(found, low, high, full)
         old_imports = (
             []
