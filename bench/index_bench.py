@@ -1,16 +1,18 @@
 """Workspace index benchmark: radix-ls' tree-sitter index against universal-ctags.
 
-On one large source tree (the acceptance run uses an unpacked Django sdist, ~2,800 Python
-files: `pip download --no-deps --no-binary :all: Django==5.2 -d /tmp/django`), in one run:
+On one large source tree (the acceptance run uses an unpacked Django sdist, ~2,900 Python
+and JavaScript files: `pip download --no-deps --no-binary :all: Django==5.2.8 -d DIR`), in one
+run:
 
 - baseline: `ctags -R -f TMP DIR` wall time (universal-ctags);
-- cold: a full index into a fresh cache directory (`Indexer.refresh()`), and its ratio to
-  ctags (target <= 4x);
-- warm: a restart, i.e. a new `Indexer` on the same cache and `refresh()` with nothing
-  changed (target <= 0.5x ctags);
-- references: indexing leaves references out (nothing that builds a prompt reads them);
-  the time the first `references_to` takes to extract them for the whole cold index
-  (`index_references()`), and cold + that, for comparison with an index that had them;
+- the command, as users run it: `radix-ls index DIR --cache-dir FRESH` as a subprocess, wall
+  time from start to exit, cold (a fresh cache directory; target <= 4x ctags) and warm (run
+  again on that cache, nothing changed); with the refresh time the command reports itself,
+  so that what lies outside the index (interpreter start, imports, the report, exit) shows,
+  and `radix-ls --version` (interpreter start and the CLI's imports alone);
+- in-process: a full index into a fresh cache directory (`Indexer.refresh()` in a fresh
+  Python process, the clock started after the imports), and a restart on that cache
+  (target <= 0.5x ctags);
 - first cross-file context: in a cold workspace, `closure(file, depth)` for one file, the
   time until its imports (depth 1) and their imports (depth 2) are indexed (target <= 1 s);
 - incremental: single-character edits in a 2,000-line file (`IncrementalDocument`), p50/p95
@@ -21,14 +23,15 @@ files: `pip download --no-deps --no-binary :all: Django==5.2 -d /tmp/django`), i
   reuses that state);
 - peak memory (max RSS) of this process, of its child processes, and of the pool's workers.
 
-Cold, warm and ctags are each run `--repeat` times (ctags and cold interleaved); medians
-are reported (with every run).
-Cold, warm and the closure each run in a fresh Python process, as after a server restart:
-the clock starts after the imports and includes starting the process pool. Prints numbers,
-asserts nothing.
+Cold, warm and ctags are each run `--repeat` times (ctags, the command's cold run and the
+in-process cold run interleaved, with the 1-minute load average before each round: the
+machine may be shared); medians are reported (with every run). The command uses all cores
+(`--workers` applies to the in-process runs). In-process cold, warm and the closure each run
+in a fresh Python process, as after a server restart: the clock starts after the imports and
+includes starting the process pool. Prints numbers, asserts nothing.
 
 Usage: python bench/index_bench.py --tree DIR [--file REL] [--repeat 3] [--edits 600]
-       [--workers N] [--json OUT]
+       [--workers N] [--command PATH] [--json OUT]
 """
 
 from __future__ import annotations
@@ -49,10 +52,12 @@ import time
 from pathlib import Path
 
 from radix_ls.index import IncrementalDocument, Indexer
-from radix_ls.index.indexer import default_workers
 from radix_ls.index.languages import language_for_path
+from radix_ls.index.pool import default_workers
 
 CTAGS = shutil.which("ctags") or "/usr/bin/ctags"
+# the `radix-ls` console script of this environment (what `pip install` puts on PATH)
+COMMAND = Path(sys.executable).with_name("radix-ls")
 DEFAULT_FILE = "django/db/models/query.py"
 EDIT_LINES = 2000
 
@@ -127,6 +132,25 @@ def time_ctags(tree: Path) -> float:
         return time.perf_counter() - started
 
 
+def time_command(command: Path, tree: Path, cache: Path) -> tuple[float, dict]:
+    """`radix-ls index TREE --cache-dir CACHE --json` start to exit: (wall seconds, report)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(command), "index", str(tree), "--cache-dir", str(cache), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - started, json.loads(done.stdout)
+
+
+def time_startup(command: Path) -> float:
+    """`radix-ls --version`: starting the interpreter and importing the CLI, nothing more."""
+    started = time.perf_counter()
+    subprocess.run([str(command), "--version"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def _in_fresh_process(*args: str) -> dict:
     """Run one measurement in a new Python process, as a restarted language server would be
     (imports done before the clock starts; no pool server running yet)."""
@@ -147,11 +171,6 @@ def time_warm(tree: Path, cache: Path, workers: int) -> tuple[float, int]:
     return result["seconds"], result["parsed"]
 
 
-def time_references(tree: Path, cache: Path, workers: int) -> tuple[float, int]:
-    result = _in_fresh_process("references", str(tree), str(cache), str(workers))
-    return result["seconds"], result["files"]
-
-
 def time_closure(tree: Path, file: str, depth: int, workers: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as cache:
         result = _in_fresh_process("closure", str(tree), cache, str(workers), file, str(depth))
@@ -166,8 +185,6 @@ def child(args: list[str]) -> None:
         if what == "refresh":
             stats = indexer.refresh()
             out = {"parsed": stats.parsed}
-        elif what == "references":
-            out = {"files": indexer.index_references()}
         else:
             out = {"files": len(indexer.closure(args[4], depth=int(args[5])))}
         out["seconds"] = time.perf_counter() - started
@@ -219,112 +236,144 @@ def edit_latencies(text: str, language: str, edits: int, *, typing: bool) -> dic
     }
 
 
+def _median_ratio(values: list[float], baseline: list[float]) -> float:
+    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
+
+
+def time_indexing(args: argparse.Namespace, tree: Path, scratch: Path, workers: int) -> dict:
+    """ctags, the command and the in-process index, cold (interleaved) and warm."""
+    runs: dict[str, list] = {
+        key: []
+        for key in ("load", "ctags", "command", "command_refresh", "cold", "command_warm", "warm")
+    }
+    for _ in range(args.repeat):
+        # interleaved, so that all see the same machine (other load drifts over a run)
+        runs["load"].append(os.getloadavg()[0])
+        runs["ctags"].append(time_ctags(tree))
+        shutil.rmtree(scratch / "command-cache", ignore_errors=True)
+        seconds, report = time_command(args.command, tree, scratch / "command-cache")
+        runs["command"].append(seconds)
+        runs["command_refresh"].append(report["seconds"])
+        runs["cold"].append(time_cold(tree, scratch / "cache", workers)[0])
+    for _ in range(args.repeat):
+        runs["command_warm"].append(time_command(args.command, tree, scratch / "command-cache")[0])
+        runs["warm"].append(time_warm(tree, scratch / "cache", workers)[0])
+    startup = statistics.median(time_startup(args.command) for _ in range(args.repeat))
+    ctags_s = statistics.median(runs["ctags"])
+    out: dict[str, object] = {
+        "loadavg_runs": runs["load"],
+        "ctags_s": ctags_s,
+        "ctags_runs_s": runs["ctags"],
+        "command_startup_s": startup,
+        "command_cold_parsed": report["parsed"],
+    }
+    for key, name in (
+        ("command", "command_cold"),
+        ("command_refresh", "command_cold_refresh"),
+        ("command_warm", "command_warm"),
+        ("cold", "cold"),
+        ("warm", "warm"),
+    ):
+        median = statistics.median(runs[key])
+        out[f"{name}_s"] = median
+        out[f"{name}_runs_s"] = runs[key]
+        out[f"{name}_ratio"] = median / ctags_s
+    out["command_cold_ratio_pairs"] = _median_ratio(runs["command"], runs["ctags"])
+    out["cold_ratio_pairs"] = _median_ratio(runs["cold"], runs["ctags"])
+    return out
+
+
+def time_editing(tree: Path, file: str, edits: int) -> dict:
+    """Incremental-edit latencies in a 2,000-line version of `file`."""
+    source = (tree / file).read_text(encoding="utf-8", errors="replace")
+    lines = source.split("\n")
+    while len(lines) < EDIT_LINES:  # a shorter file is repeated up to 2,000 lines
+        lines += lines
+    edit_text = "\n".join(lines[:EDIT_LINES]) + "\n"
+    language = language_for_path(file) or "python"
+    return {
+        "edit_file_lines": EDIT_LINES,
+        "edits": edits,
+        "typing": edit_latencies(edit_text, language, edits, typing=True),
+        "scattered": edit_latencies(edit_text, language, edits, typing=False),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, object]:
     tree = args.tree.resolve()
     workers = args.workers or default_workers()
     results: dict[str, object] = {"tree": str(tree), "workers": workers}
     scratch = Path(tempfile.mkdtemp(prefix="radix-index-bench-"))
     try:
-        # interleaved, so that both see the same machine (other load drifts over a run)
-        ctags: list[float] = []
-        cold: list[float] = []
-        for _ in range(args.repeat):
-            ctags.append(time_ctags(tree))
-            seconds, parsed = time_cold(tree, scratch / "cache", workers)
-            cold.append(seconds)
-        warm_runs = [time_warm(tree, scratch / "cache", workers) for _ in range(args.repeat)]
-        warm = [seconds for seconds, _ in warm_runs]
-        references_s, references_files = time_references(tree, scratch / "cache", workers)
+        results.update(time_indexing(args, tree, scratch, workers))
         with Indexer(tree, scratch / "cache") as indexer:
             summary = indexer.stats()
         closure = {depth: time_closure(tree, args.file, depth, workers) for depth in (1, 2)}
-
-        source = (tree / args.file).read_text(encoding="utf-8", errors="replace")
-        lines = source.split("\n")
-        while len(lines) < EDIT_LINES:  # a shorter file is repeated up to 2,000 lines
-            lines += lines
-        edit_text = "\n".join(lines[:EDIT_LINES]) + "\n"
-        language = language_for_path(args.file) or "python"
-        typing = edit_latencies(edit_text, language, args.edits, typing=True)
-        scattered = edit_latencies(edit_text, language, args.edits, typing=False)
+        results.update(time_editing(tree, args.file, args.edits))
         # memory: one more cold index, untimed (sampling /proc costs CPU and the GIL)
         with PeakMemory() as memory:
-            shutil.rmtree(scratch / "memory-cache", ignore_errors=True)
             memory_run = _in_fresh_process(
                 "refresh", str(tree), str(scratch / "memory-cache"), str(workers)
             )
             memory.sample()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-    ctags_s = statistics.median(ctags)
-    cold_s = statistics.median(cold)
-    warm_s = statistics.median(warm)
-    indexer_kib = memory_run["maxrss_kib"]
-    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    others = dict(memory.peaks)
     results.update(
         {
             "files_indexed": summary.files,
             "files_skipped": summary.skipped,
             "definitions": summary.definitions,
             "imports": summary.imports,
-            "references": summary.references,
             "chunks": summary.chunks,
-            "ctags_s": ctags_s,
-            "ctags_runs_s": ctags,
-            "cold_s": cold_s,
-            "cold_runs_s": cold,
-            "cold_ratio": cold_s / ctags_s,
-            "cold_ratio_pairs": statistics.median(c / t for c, t in zip(cold, ctags, strict=True)),
-            "cold_parsed": parsed,
-            "warm_s": warm_s,
-            "warm_runs_s": warm,
-            "warm_ratio": warm_s / ctags_s,
-            "references_s": references_s,
-            "references_files": references_files,
-            "cold_and_references_ratio": (cold_s + references_s) / ctags_s,
             "closure_file": args.file,
             "closure_depth1_s": closure[1][0],
             "closure_depth1_files": closure[1][1],
             "closure_depth2_s": closure[2][0],
             "closure_depth2_files": closure[2][1],
-            "edit_file_lines": EDIT_LINES,
-            "edits": args.edits,
-            "typing": typing,
-            "scattered": scattered,
-            "peak_rss_indexer_mib": indexer_kib / 1024,
-            "peak_rss_self_mib": self_kib / 1024,
-            "peak_rss_children_mib": children_kib / 1024,
-            "peak_rss_descendants_mib": {str(pid): kib / 1024 for pid, kib in others.items()},
+            "peak_rss_indexer_mib": memory_run["maxrss_kib"] / 1024,
+            "peak_rss_self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "peak_rss_descendants_mib": {str(pid): kib / 1024 for pid, kib in memory.peaks.items()},
         }
     )
     return results
+
+
+def _runs(values: list[float], digits: int = 2) -> str:
+    return ", ".join(f"{v:.{digits}f}" for v in values)
 
 
 def report(r: dict) -> None:
     print(f"tree: {r['tree']} ({r['files_indexed']} files indexed, skipped {r['files_skipped']})")
     print(
         f"index: {r['definitions']} definitions, {r['imports']} imports, "
-        f"{r['references']} reference rows, {r['chunks']} chunks; {r['workers']} workers"
+        f"{r['chunks']} chunks; {r['workers']} workers (in-process runs)"
     )
-    runs = ", ".join(f"{s:.2f}" for s in r["ctags_runs_s"])
-    print(f"ctags -R (baseline)        {r['ctags_s']:.3f} s  (runs: {runs})")
-    runs = ", ".join(f"{s:.2f}" for s in r["cold_runs_s"])
+    print(f"load average (1 min) before each round: {_runs(r['loadavg_runs'])}")
+    print(f"ctags -R (baseline)        {r['ctags_s']:.3f} s  (runs: {_runs(r['ctags_runs_s'])})")
     print(
-        f"cold full index            {r['cold_s']:.3f} s  = {r['cold_ratio']:.2f}x ctags"
-        f"  (target <= 4x; runs: {runs}; median of run-by-run ratios"
+        f"radix-ls index, cold       {r['command_cold_s']:.3f} s  = {r['command_cold_ratio']:.2f}x"
+        f" ctags  (target <= 4x; runs: {_runs(r['command_cold_runs_s'])}; median of run-by-run"
+        f" ratios {r['command_cold_ratio_pairs']:.2f}x)"
+    )
+    outside = r["command_cold_s"] - r["command_cold_refresh_s"]
+    print(
+        f"  of which the refresh     {r['command_cold_refresh_s']:.3f} s  (as the command reports"
+        f" it); outside it {outside:.3f} s (interpreter, imports, report, exit;"
+        f" `radix-ls --version` alone {r['command_startup_s']:.3f} s)"
+    )
+    print(
+        f"radix-ls index, warm       {r['command_warm_s']:.3f} s  = {r['command_warm_ratio']:.2f}x"
+        f" ctags  (runs: {_runs(r['command_warm_runs_s'], 3)})"
+    )
+    print(
+        f"in-process cold index      {r['cold_s']:.3f} s  = {r['cold_ratio']:.2f}x ctags"
+        f"  (runs: {_runs(r['cold_runs_s'])}; median of run-by-run ratios"
         f" {r['cold_ratio_pairs']:.2f}x)"
     )
-    runs = ", ".join(f"{s:.3f}" for s in r["warm_runs_s"])
     print(
-        f"warm restart               {r['warm_s']:.3f} s  = {r['warm_ratio']:.2f}x ctags"
-        f"  (target <= 0.5x; runs: {runs})"
-    )
-    print(
-        f"references on first use    {r['references_s']:.3f} s  ({r['references_files']} files;"
-        f" cold + references = {r['cold_and_references_ratio']:.2f}x ctags)"
+        f"in-process warm restart    {r['warm_s']:.3f} s  = {r['warm_ratio']:.2f}x ctags"
+        f"  (target <= 0.5x; runs: {_runs(r['warm_runs_s'], 3)})"
     )
     print(
         f"open file -> imports indexed ({r['closure_file']}):"
@@ -361,6 +410,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of ctags, cold and warm")
     parser.add_argument("--edits", type=int, default=600, help="single-character edits")
     parser.add_argument("--workers", type=int, default=0, help="pool size (default: all cores)")
+    parser.add_argument(
+        "--command", type=Path, default=COMMAND, help="the radix-ls executable to time"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if not (args.tree / args.file).is_file():

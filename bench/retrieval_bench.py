@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import json
 import random
@@ -29,16 +30,29 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import tree_sitter as ts
+
 from radix_ls.config import Settings
 from radix_ls.context.bm25 import BM25
 from radix_ls.context.repo import RepoContext
 from radix_ls.context.retrieval import retrieve
 from radix_ls.engine.factory import load_tokenizer
+from radix_ls.index import languages
 from radix_ls.index.extract import extract
 from radix_ls.index.indexer import Indexer
 
 DEFAULT_PACKAGES = ("httpx", "pygls", "starlette", "fastapi", "pydantic", "uvicorn")
 WINDOW_LINES = 20
+# Identifiers a Python file uses (calls, attribute bases, types, base classes, decorators):
+# where a masked line can need another file's definition.
+USES_QUERY = """
+(call function: [(identifier) @use (attribute attribute: (identifier) @use)])
+((attribute object: (identifier) @use) (#not-eq? @use "self"))
+(type (identifier) @use)
+(generic_type (identifier) @use)
+(class_definition superclasses: (argument_list (identifier) @use))
+(decorator (identifier) @use)
+"""
 
 
 @dataclass(frozen=True)
@@ -59,13 +73,31 @@ def package_dirs(names: tuple[str, ...]) -> list[Path]:
     return dirs
 
 
+def uses(data: bytes) -> dict[str, list[int]]:
+    """Name -> the lines (1-based, ascending, each once) a Python file uses it on."""
+    python = languages.load("python")
+    tree = python.parser().parse(data)
+    lines: dict[str, set[int]] = {}
+    for nodes in ts.QueryCursor(_uses_query()).captures(tree.root_node).values():
+        for node in nodes:
+            name = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+            lines.setdefault(name, set()).add(node.start_point[0] + 1)
+    return {name: sorted(rows) for name, rows in sorted(lines.items())}
+
+
+@functools.cache
+def _uses_query() -> ts.Query:
+    return ts.Query(languages.load("python").language, USES_QUERY)
+
+
 def cases_for(indexer: Indexer, samples: int, rng: random.Random) -> list[Case]:
     found: list[Case] = []
     for path in sorted(indexer.files()):
         if not path.endswith(".py"):
             continue
-        fi = indexer.file_index(path)
-        if fi is None:
+        try:
+            used = uses((indexer.root / path).read_bytes())
+        except OSError:
             continue
         imported: dict[str, tuple[str, int]] = {}
         last_import = 0
@@ -77,13 +109,11 @@ def cases_for(indexer: Indexer, samples: int, rng: random.Random) -> list[Case]:
                         if d.name == name and not d.container:
                             imported[name] = (target, d.start_line)
         per_file: list[Case] = []
-        for ref in fi.references:
-            if ref.name in imported:
-                target, line = imported[ref.name]
+        for name, lines in used.items():
+            if name in imported:
+                target, line = imported[name]
                 per_file += [
-                    Case(path, used, ref.name, target, line)
-                    for used in ref.lines
-                    if used > last_import + 1
+                    Case(path, at, name, target, line) for at in lines if at > last_import + 1
                 ]
         rng.shuffle(per_file)
         found += per_file[:3]  # spread the sample over many files
@@ -161,9 +191,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             hits = {b: [0, 0] for b in args.budgets}
             for case in cases:
                 text, _col = masked((root / case.path).read_text(errors="replace"), case.line)
-                definitions = extract(
-                    case.path, text.encode(), "python", references=False
-                ).definitions
+                definitions = extract(case.path, text.encode(), "python").definitions
                 for budget in args.budgets:
                     snippets = retrieve(
                         case.path,

@@ -1,11 +1,16 @@
-"""Fixture repositories (tests/data/index/repos/) copied into a temporary directory."""
+"""Fixture repositories (tests/data/index/repos/) copied into a temporary directory, and what
+an index holds per file as its queries answer it."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+
+from radix_ls.index.indexer import Indexer
+from radix_ls.index.model import Chunk, Definition, Import
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "index"
 REPOS = DATA / "repos"
@@ -32,3 +37,24 @@ def repo(tmp_path):
         return copy_repo(name, tmp_path / "repos")
 
     return make
+
+
+class StoredFile(NamedTuple):
+    """One file as the index's queries return it."""
+
+    definitions: list[Definition]
+    imports: list[Import]
+    chunks: list[Chunk]
+
+
+def stored_files(indexer: Indexer) -> dict[str, StoredFile]:
+    """Every indexed file's definitions, imports (resolved) and chunks, by path."""
+    chunks: dict[str, list[Chunk]] = {}
+    for chunk in indexer.chunks():
+        chunks.setdefault(chunk.path, []).append(chunk)
+    return {
+        path: StoredFile(
+            indexer.definitions_in(path), indexer.imports_of(path), chunks.get(path, [])
+        )
+        for path in sorted(indexer.files())
+    }

@@ -104,16 +104,6 @@ def function(a, *args, **kw) -> "Outer":
     assert chunk.text.startswith("@decorator\nclass Outer(Base):")
 
 
-def test_references_are_deduplicated_per_line_and_skip_self():
-    source = b"def f(x):\n    g(x); g(x)\n    self.h(); obj.attr.call()\n    return g\n"
-    refs = {r.name: r.lines for r in extract("x.py", source, "python").references}
-    assert refs["g"] == (2,)
-    assert refs["h"] == (3,)
-    assert refs["obj"] == (3,)
-    assert refs["call"] == (3,)
-    assert "self" not in refs
-
-
 def test_long_class_is_split_per_member():
     methods = "".join(
         f"    # method {i}\n    def m{i}(self):\n" + "        x = 1\n" * 20 + "\n" for i in range(8)

@@ -10,7 +10,7 @@ import pytest
 
 from radix_ls.index.extract import extract
 from radix_ls.index.indexer import Indexer
-from tests.index.conftest import REPO_NAMES, REPOS
+from tests.index.conftest import REPO_NAMES, REPOS, stored_files
 
 EXPECTED = {name: json.loads((REPOS / name / "expected.json").read_text()) for name in REPO_NAMES}
 FILES = [(name, path) for name in REPO_NAMES for path in EXPECTED[name]["files"]]
@@ -69,8 +69,9 @@ def test_index_matches_golden(repo_name, repo, cache_dir):
         assert stats.parsed == len(expected["files"])
         assert indexer.skipped() == expected["skipped"]
         assert indexer.files() == {p: f["language"] for p, f in expected["files"].items()}
+        stored = stored_files(indexer)
         for path, want in expected["files"].items():
-            index = indexer.file_index(path)
+            index = stored[path]
             assert _imports(index, resolved=True) == want["imports"], path
             assert _definitions(index) == want["definitions"], path
             assert _chunks(index) == want["chunks"], path

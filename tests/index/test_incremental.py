@@ -38,7 +38,7 @@ def _random_edit(rng, text):
 
 
 def _assert_same_as_fresh(doc, language):
-    fresh = extract(doc.path, doc.data, language, references=False, chunks=False)
+    fresh = extract(doc.path, doc.data, language, chunks=False)
     assert doc.definitions() == fresh.definitions
     assert doc.imports() == fresh.imports
     return fresh
@@ -93,7 +93,7 @@ def test_nesting_follows_an_enclosing_definition_that_breaks():
     doc = IncrementalDocument("python", source, "a.py")
     assert [d.qualified_name for d in doc.definitions()] == ["A", "A.m", "A.n"]
     doc.apply_text_edit(0, 5, "klass")  # `klass A:` is no class
-    fresh = extract("a.py", doc.data, "python", references=False, chunks=False)
+    fresh = extract("a.py", doc.data, "python", chunks=False)
     assert doc.definitions() == fresh.definitions
     doc.apply_text_edit(0, 5, "class")
     assert [d.qualified_name for d in doc.definitions()] == ["A", "A.m", "A.n"]
@@ -120,13 +120,11 @@ def test_multibyte_text_and_byte_level_edits():
     assert doc.text == new.decode()
 
 
-def test_enclosing_and_full_index():
+def test_enclosing_and_imports():
     source = "import os\n\nclass A:\n    def m(self):\n        x = 1\n"
     doc = IncrementalDocument("python", source, "a.py")
     inside = source.index("x = 1")
     assert [d.qualified_name for d in doc.enclosing(inside)] == ["A", "A.m"]
-    index = doc.file_index()
-    assert index.path == "a.py" and index.chunks and index.references is not None
     assert doc.imports()[0].module == "os"
 
 

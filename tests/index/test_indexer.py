@@ -11,11 +11,13 @@ import time
 
 import pytest
 
-from radix_ls.index import indexer as indexer_module
+from radix_ls.index import pool as pool_module
+from radix_ls.index import worker
+from radix_ls.index.db import SCHEMA_VERSION, index_path
 from radix_ls.index.indexer import Indexer
+from radix_ls.index.records import Indexed, Missing, Task, Unchanged
 from radix_ls.index.scan import list_files
-from radix_ls.index.store import SCHEMA_VERSION, index_path
-from tests.index.conftest import REPO_NAMES, copy_repo
+from tests.index.conftest import REPO_NAMES, copy_repo, stored_files
 
 
 def _write(path, text, mode="w"):
@@ -87,7 +89,8 @@ def test_a_new_file_makes_imports_elsewhere_resolve(repo, cache_dir):
             i for i in indexer.imports_of("src/shapes/sub/helpers.py") if i.module == "..."
         ]
         assert nowhere.resolved == ("src/nowhere.py",)
-        assert indexer.importers_of("src/nowhere.py") == ["src/shapes/sub/helpers.py"]
+        helpers = indexer.store.file_state("src/shapes/sub/helpers.py")
+        assert indexer.store.files_importing(["src/nowhere.py"]) == [helpers.id]
 
 
 def test_schema_mismatch_recreates_the_database(repo, cache_dir):
@@ -173,24 +176,22 @@ def test_process_pool_gives_the_same_index(tmp_path, monkeypatch):
     roots = tmp_path / "all"
     for name in REPO_NAMES:
         copy_repo(name, roots)
-    monkeypatch.setattr(indexer_module, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(pool_module, "POOL_MIN_FILES", 1)
     started = []
 
-    class Recorded(indexer_module.ProcessPoolExecutor):  # the real pool, counted
+    class Recorded(pool_module.ProcessPoolExecutor):  # the real pool, counted
         def __init__(self, *args, **kwargs):
             started.append(kwargs["max_workers"])
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(indexer_module, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", Recorded)
     with Indexer(roots, tmp_path / "pool-cache", workers=2) as pooled:
         pooled_stats = pooled.refresh()
         assert started == [2], "the process pool was not used"
-        assert pooled.index_references() == len(pooled.files())
-        assert started == [2, 2], "references were not extracted in the pool"
-        pooled_files = {p: pooled.file_index(p) for p in pooled.files()}
+        pooled_files = stored_files(pooled)
     with Indexer(roots, tmp_path / "inline-cache", workers=1) as inline:
         inline_stats = inline.refresh()
-        inline_files = {p: inline.file_index(p) for p in inline.files()}
+        inline_files = stored_files(inline)
     assert pooled_stats.parsed == inline_stats.parsed == len(inline_files) > 30
     assert pooled_files == inline_files
 
@@ -313,26 +314,23 @@ def test_queries(repo, cache_dir):
             "Shape.area",
             "Circle.area",
         ]
-        assert [d.path for d in indexer.definitions_qualified("Circle.Unit.scale")] == [
-            "src/shapes/circle.py"
-        ]
         assert [d.qualified_name for d in indexer.definitions_in("src/shapes/sub/helpers.py")] == [
             "clamp",
             "square",
             "biggest",
         ]
-        assert indexer.importers_of("src/shapes/base.py") == [
-            "src/shapes/circle.py",
-            "src/shapes/sub/helpers.py",
-        ]
-        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (17,)}
+        importers = indexer.store.files_importing(["src/shapes/base.py"])
+        assert [
+            indexer.store.file_state(p).id
+            for p in ("src/shapes/circle.py", "src/shapes/sub/helpers.py")
+        ] == importers
         chunks = list(indexer.chunks())
         assert {c.path for c in chunks} == set(indexer.files()) - {"src/shapes/sub/__init__.py"}
         (unit,) = [c for c in chunks if c.name == "unit_circle"]
         assert unit.text == "def unit_circle() -> Circle:\n    return Circle(1.0)"
         summary = indexer.stats()
         assert (summary.files, summary.definitions, summary.languages) == (6, 18, {"python": 6})
-        assert indexer.file_index("nope.py") is None
+        assert indexer.definitions_in("nope.py") == indexer.imports_of("nope.py") == []
 
         # a file changed on disk but not re-indexed yet: its chunks wait
         with (root / "src/shapes/circle.py").open("a") as handle:
@@ -340,51 +338,45 @@ def test_queries(repo, cache_dir):
         assert not [c for c in indexer.chunks() if c.path == "src/shapes/circle.py"]
 
 
-def test_references_are_extracted_on_first_use_and_follow_changes(repo, cache_dir):
+def test_a_file_gone_before_it_is_read_is_dropped(repo, cache_dir):
     root = repo("py_pkg")
-    circle = root / "src/shapes/circle.py"
+    doomed = root / "src/shapes/sub/helpers.py"
     with Indexer(root, cache_dir) as indexer:
         indexer.refresh()
-        assert indexer.stats().references == 0  # indexing leaves them out
-        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (17,)}
-        stored = indexer.stats().references
-        assert stored > 0
-        assert indexer.index_references() == 0  # all there: nothing to do
-        # a changed file drops its references; the next question extracts them again
-        circle.write_text("tau = 1\n" + circle.read_text())
-        _bump_mtime(circle)
-        indexer.refresh()
-        assert indexer.stats().references < stored
-        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (18,)}
-        assert indexer.stats().references == stored
-        # content changed on disk but not re-indexed: not taken from the wrong text
-        circle.write_text("tau = 2\n" + circle.read_text())
-        indexer.index_files([])  # nothing re-indexed
-        with sqlite3.connect(index_path(cache_dir, root)) as db:
-            db.execute("DELETE FROM refs")
-            db.execute("UPDATE files SET refs = 0")
-        assert "src/shapes/circle.py" not in dict(indexer.references_to("tau"))
-        (pending,) = indexer.store.files_without_references()
-        assert pending[1] == "src/shapes/circle.py"
-        indexer.refresh()
-        assert dict(indexer.references_to("tau")) == {"src/shapes/circle.py": (19,)}
-    # a restart keeps them
-    with Indexer(root, cache_dir) as indexer:
-        indexer.refresh()
-        assert indexer.index_references() == 0
-        index = indexer.file_index("src/shapes/circle.py")
-        assert index is not None and any(r.name == "tau" for r in index.references)
+    with doomed.open("a") as handle:
+        handle.write("# changed\n")
+    _bump_mtime(doomed)
+
+    def progress(p):
+        # listed (and found changed) by now, not read yet: take it away
+        if p.phase == "scan" and p.done == p.total and doomed.exists():
+            doomed.unlink()
+
+    with Indexer(root, cache_dir, progress=progress) as indexer:
+        stats = indexer.refresh()
+        assert (stats.parsed, stats.removed) == (0, 1)
+        assert "src/shapes/sub/helpers.py" not in indexer.files()
+        assert indexer.definitions_named("clamp") == []
 
 
-def test_file_index_has_the_files_references(repo, cache_dir):
-    root = repo("py_pkg")
-    with Indexer(root, cache_dir) as indexer:
-        indexer.refresh()
-        index = indexer.file_index("src/shapes/circle.py")
-        assert index is not None
-        assert dict((r.name, r.lines) for r in index.references)["tau"] == (17,)
-        # only that file's were extracted
-        assert len(indexer.store.files_without_references()) == len(indexer.files()) - 1
+def test_worker_answers_one_record_per_file(tmp_path):
+    source = tmp_path / "a.py"
+    source.write_text("def f():\n    return 1\n")
+    binary = tmp_path / "b.py"
+    binary.write_bytes(b"x = 1\0\n")
+    sha1 = hashlib.sha1(source.read_bytes()).hexdigest()
+
+    def run(path, known=None, limit=1000):
+        return worker.process(Task(7, path.name, str(path), "python", known), limit)
+
+    indexed = run(source)
+    assert isinstance(indexed, Indexed)
+    assert (indexed.file_id, indexed.path, indexed.sha1, indexed.line_count) == (7, "a.py", sha1, 2)
+    assert [row[:3] for row in indexed.definitions] == [(7, "f", "function")]
+    assert isinstance(run(source, known=sha1), Unchanged)
+    assert run(source, limit=5).reason == "too large"
+    assert run(binary).reason == "binary"
+    assert run(tmp_path / "gone.py") == Missing(7, "gone.py")
 
 
 def test_queries_from_another_thread_while_indexing(tmp_path, repo):

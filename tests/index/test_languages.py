@@ -32,11 +32,9 @@ def test_every_query_file_compiles_alone(name):
 def test_combined_query_knows_each_patterns_role(name):
     loaded = languages.load(name)
     assert len(loaded.roles) == loaded.query.pattern_count
-    assert set(loaded.roles) == {0, 1, 2}
-    # roles come in file order: definitions, then imports, then references
+    assert set(loaded.roles) == {languages.DEFINITIONS, languages.IMPORTS}
+    # roles come in file order: definitions, then imports
     assert list(loaded.roles) == sorted(loaded.roles)
-    assert len(loaded.outline_roles) == loaded.outline_query.pattern_count
-    assert 2 not in loaded.outline_roles
 
 
 @pytest.mark.parametrize(

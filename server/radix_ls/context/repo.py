@@ -90,7 +90,7 @@ class RepoContext:
         if language is None:
             return ()
         data = text.encode("utf-8", "surrogatepass")
-        found = extract(path, data, language, references=False, chunks=False).definitions
+        found = extract(path, data, language, chunks=False).definitions
         self._outline_memo = (path, text, found)
         return found
 

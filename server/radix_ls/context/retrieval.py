@@ -162,36 +162,71 @@ def retrieve(
     lines = text.split("\n")
     near = names_near(lines, cursor_line)
     shown = window or (0, -1)
-
-    # 1. Imported names used near the cursor, resolved to their definitions.
-    imported: dict[str, list[str]] = {}
+    imported: dict[str, list[str]] = {}  # name -> the files its import resolves to
     for imp in index.imports_of(path):
         for name in imp.names:
             imported.setdefault(name, []).extend(imp.resolved)
+    # in order of priority (the module docstring)
+    _imported_near(chosen, index, imported, near)
+    _enclosing_outline(chosen, path, definitions, cursor_line, shown)
+    _used_near(chosen, index, path, near, imported, cursor_line, shown)
+    _imported_elsewhere(chosen, index, imported, near)
+    if similar is not None and len(similar.bm25):
+        query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
+        _similar(chosen, similar, path, query)
+    return sorted(chosen.chosen, key=lambda s: (s.path, s.start_line))
+
+
+def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: str) -> None:
+    body = _definition_text(index, d)
+    if body is not None:
+        chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+
+
+def _imported_near(
+    chosen: _Budget, index: IndexQueries, imported: dict[str, list[str]], near: list[str]
+) -> None:
+    """1. Imported names used near the cursor, resolved to their definitions."""
     for name in near:
         for target in imported.get(name, ()):
             for d in index.definitions_named(name):
                 if d.path == target and not d.container:
-                    body = _definition_text(index, d)
-                    if body is not None:
-                        why = f"imported {name}"
-                        chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+                    _add_definition(chosen, index, d, f"imported {name}")
 
-    # 2. The enclosing class: its members' signatures, when not all visible in the window.
+
+def _enclosing_outline(
+    chosen: _Budget,
+    path: str,
+    definitions: Sequence[Definition],
+    cursor_line: int,
+    shown: tuple[int, int],
+) -> None:
+    """2. The enclosing class: its members' signatures, when not all visible in the window."""
     enclosing = [
         d
         for d in definitions
         if d.kind in CLASS_KINDS and d.start_line <= cursor_line <= d.end_line
     ]
-    if enclosing:
-        cls = enclosing[-1]
-        members = [d for d in definitions if d.container == cls.qualified_name]
-        if any(not (shown[0] <= m.start_line <= shown[1]) for m in members):
-            outline = _outline(cls, members)
-            why = f"enclosing {cls.kind} {cls.name}"
-            chosen.add("outline", path, cls.start_line, cls.end_line, outline, why)
+    if not enclosing:
+        return
+    cls = enclosing[-1]
+    members = [d for d in definitions if d.container == cls.qualified_name]
+    if any(not (shown[0] <= m.start_line <= shown[1]) for m in members):
+        outline = _outline(cls, members)
+        why = f"enclosing {cls.kind} {cls.name}"
+        chosen.add("outline", path, cls.start_line, cls.end_line, outline, why)
 
-    # 3. Other names used near the cursor, defined in a few places elsewhere.
+
+def _used_near(
+    chosen: _Budget,
+    index: IndexQueries,
+    path: str,
+    near: list[str],
+    imported: dict[str, list[str]],
+    cursor_line: int,
+    shown: tuple[int, int],
+) -> None:
+    """3. Other names used near the cursor, defined in a few places elsewhere."""
     for name in near:
         if name in imported:
             continue
@@ -205,33 +240,31 @@ def retrieve(
         for d in matches:
             if d.path == path and d.start_line <= cursor_line <= d.end_line:
                 continue  # the definition the cursor is in
-            body = _definition_text(index, d)
-            if body is not None:
-                chosen.add("definition", d.path, d.start_line, d.end_line, body, f"uses {name}")
+            _add_definition(chosen, index, d, f"uses {name}")
 
-    # 4. What the file imports but does not use near the cursor (the import is a hint: the
-    #    file uses it somewhere, maybe on the line being written).
+
+def _imported_elsewhere(
+    chosen: _Budget, index: IndexQueries, imported: dict[str, list[str]], near: list[str]
+) -> None:
+    """4. What the file imports but does not use near the cursor (the import is a hint: the
+    file uses it somewhere, maybe on the line being written)."""
     for name, targets in imported.items():
         if name in near or name == "*":
             continue
         for d in index.definitions_named(name):
             if d.path in targets and not d.container:
-                body = _definition_text(index, d)
-                if body is not None:
-                    why = f"imported {name}"
-                    chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+                _add_definition(chosen, index, d, f"imported {name}")
 
-    # 5. Similar code elsewhere.
-    if similar is not None and len(similar.bm25):
-        query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
-        exclude = [i for i, c in enumerate(similar.chunks) if c.path == path]
-        for hit in similar.bm25.search(query, limit=20, exclude=exclude):
-            chunk = similar.chunks[hit.index]
-            if chosen.used >= budget:
-                break
-            why = f"similar (bm25 {hit.score:.1f})"
-            chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
-    return sorted(chosen.chosen, key=lambda s: (s.path, s.start_line))
+
+def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> None:
+    """5. Similar code elsewhere (BM25 over chunks), while the budget lasts."""
+    exclude = [i for i, c in enumerate(similar.chunks) if c.path == path]
+    for hit in similar.bm25.search(query, limit=20, exclude=exclude):
+        chunk = similar.chunks[hit.index]
+        if chosen.used >= chosen.total:
+            break
+        why = f"similar (bm25 {hit.score:.1f})"
+        chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
 
 
 def as_files(snippets: Sequence[Snippet]) -> tuple[tuple[str, str], ...]:

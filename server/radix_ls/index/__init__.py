@@ -3,17 +3,29 @@
 Public API (everything in plain data, no tree-sitter or SQLite types):
 
 - `Indexer(root, cache_dir, ...)`: `refresh()`, `index_files(paths)`, `closure(path, depth)`,
-  and queries (`definitions_named`, `definitions_in`, `imports_of`, `importers_of`,
-  `references_to`, `file_index`, `chunks`, `stats`).
+  and queries (`definitions_named`, `definitions_in`, `imports_of`, `chunks`, `files`,
+  `skipped`, `stats`).
 - `extract.extract(path, data, language) -> FileIndex`: one file, pure (the module, not
   re-exported here: `radix_ls.index.extract` stays the module).
 - `IncrementalDocument(language, text)`: an open document re-parsed incrementally per edit.
 - `Watcher(root, callback, ...)`: debounced file-system changes.
 - `language_for_path(path)`: the index language of a file name (None: not indexed).
 
-The data types live in `model.py`; module docstrings explain each piece. The names here are
-imported on first use: pool workers import `radix_ls.index.worker`, and should not pay for
-the watcher, the SQLite store and the rest.
+The modules, from a file's bytes to the database:
+
+- `languages.py` the manifest (grammars/manifest.json) and each language's compiled query;
+- `extract.py` one file -> definitions, imports, chunks; `incremental.py` the same for an
+  open document, edit by edit; `model.py` the plain data both return;
+- `scan.py` (with `ignore.py`) the workspace's source files and what to skip;
+- `indexer.py` keeps the index in step with the disk: `worker.py` reads and extracts files,
+  `pool.py` runs that on all cores, `records.py` names what they pass around;
+- `resolve.py` import specifiers -> workspace files;
+- `store.py` what is stored and the queries, on `db.py`'s SQLite database;
+- `watcher.py` file-system events.
+
+Module docstrings explain each piece. The names here are imported on first use: pool workers
+import `radix_ls.index.worker`, and should not pay for the watcher, the SQLite store and the
+rest.
 """
 
 from __future__ import annotations
@@ -33,7 +45,6 @@ if TYPE_CHECKING:
         IndexProgress,
         IndexStats,
         IndexSummary,
-        Reference,
     )
     from radix_ls.index.watcher import Watcher
 
@@ -45,7 +56,6 @@ _LAZY = {
     "IndexProgress": "model",
     "IndexStats": "model",
     "IndexSummary": "model",
-    "Reference": "model",
     "IncrementalDocument": "incremental",
     "Indexer": "indexer",
     "Watcher": "watcher",
@@ -62,7 +72,6 @@ __all__ = [
     "IndexStats",
     "IndexSummary",
     "Indexer",
-    "Reference",
     "Watcher",
     "language_for_path",
 ]

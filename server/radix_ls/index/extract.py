@@ -1,4 +1,4 @@
-"""Extraction: one file's bytes -> a `FileIndex` (definitions, imports, references, chunks).
+"""Extraction: one file's bytes -> a `FileIndex` (definitions, imports, chunks).
 
 Pure: no I/O, no state. Tree-sitter parses anything (syntax errors become ERROR nodes, the
 rest still yields definitions), so extraction never fails on content; text fields decode
@@ -14,7 +14,6 @@ conventions (grammars/README.md):
   capture the same name node, the earliest pattern wins.
 - imports: `@import` or `@import.<kind>` (the statement), `@module`, `@name` (repeatable).
   Matches of one statement and module are merged.
-- references: any capture not starting with `_`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from radix_ls.index.model import (
     Definition,
     FileIndex,
     Import,
-    Reference,
 )
 
 # Chunks: definitions longer than this are split (classes per member, others in windows);
@@ -75,6 +73,16 @@ class _Def:
     definition: Definition | None = None
 
 
+class _ImportAt(NamedTuple):
+    """One import statement's module while extracting: matches of the same statement and
+    module add their names to it."""
+
+    line: int  # 1-based
+    kind: str
+    names: list[str]  # in order, repeats possible
+    end: int  # the statement's end byte
+
+
 def _text(data: bytes, start: int, end: int) -> str:
     return data[start:end].decode("utf-8", "replace")
 
@@ -100,7 +108,6 @@ class FileRecord(NamedTuple):
     #  signature, body_start_byte, body_end_byte)
     definitions: list[tuple]
     imports: list[tuple]  # (module, names joined by "\n", line, kind)
-    references: list[tuple]  # (name, lines as "3,17,42")
     chunks: list[tuple]  # (start_line, end_line, kind, name[, text])
 
 
@@ -109,11 +116,10 @@ def extract(
     data: bytes,
     language: str | LoadedLanguage,
     *,
-    references: bool = True,
     chunks: bool = True,
 ) -> FileIndex:
     """Parse `data` and extract its index. `path` is only recorded (workspace-relative)."""
-    return to_file_index(path, extract_record(data, language, references=references, chunks=chunks))
+    return to_file_index(path, extract_record(data, language, chunks=chunks))
 
 
 def extract_record(
@@ -121,7 +127,6 @@ def extract_record(
     language: str | LoadedLanguage,
     *,
     tree: ts.Tree | None = None,
-    references: bool = True,
     chunks: bool = True,
     chunk_text: bool = True,
     row_prefix: tuple = (),
@@ -131,26 +136,15 @@ def extract_record(
     `chunk_text=False` leaves the text out of chunk rows (the index reads it from the file
     when asked: storing it would copy the whole workspace into the database). `row_prefix`
     starts every row (the index's file id), so rows go to the database as they are.
-    `references=False` runs the query without the reference patterns: most matches are
-    references, so this is about a sixth of the whole extraction's time.
     """
     lang = languages.load(language) if isinstance(language, str) else language
     if tree is None:
         tree = lang.parser().parse(data)
     patterns = lang.patterns
-    first_reference = lang.first_reference
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
-    # (statement start, module) -> [line, kind, names, statement end]
-    imports: dict[tuple[int, str], list] = {}
-    # identifier -> the 0-based rows it is used on (a set: one per line)
-    ref_rows: dict[bytes, set[int]] = {}
-
-    query = lang.query if references else lang.outline_query  # same outline pattern numbers
-    for pattern, caps in ts.QueryCursor(query).matches(root):
-        if pattern >= first_reference:  # most matches: the hot path, kept lean
-            _collect_references(caps, ref_rows)
-            continue
+    imports: dict[tuple[int, str], _ImportAt] = {}  # by (statement start, module)
+    for pattern, caps in ts.QueryCursor(lang.query).matches(root):
         info = patterns[pattern]
         if info.role == DEFINITIONS:
             _collect_definition(data, pattern, info, caps, defs)
@@ -159,22 +153,7 @@ def extract_record(
 
     ordered = _nest(sorted(defs.values(), key=lambda d: (d.start, -d.end, d.pattern)))
     definition_rows = [
-        (
-            *row_prefix,
-            d.name,
-            d.kind,
-            d.qualified,
-            d.qualified[: -len(d.name) - 1] if len(d.qualified) > len(d.name) else "",
-            d.start_line,
-            d.end_line,
-            d.start,
-            d.end,
-            _signature(data, d),
-            d.body_start,
-            d.body_end,
-        )
-        for d in ordered
-        if not d.scope
+        (*row_prefix, *_definition_fields(d, _signature(data, d))) for d in ordered if not d.scope
     ]
     import_rows = [
         (*row_prefix, module, "\n".join(dict.fromkeys(names)), line, kind)
@@ -187,38 +166,8 @@ def extract_record(
         has_errors=root.has_error,
         definitions=definition_rows,
         imports=import_rows,
-        references=_references(ref_rows, row_prefix) if references else [],
         chunks=_chunks(data, ordered, line_count, chunk_text, row_prefix) if chunks else [],
     )
-
-
-def extract_references(
-    data: bytes,
-    language: str | LoadedLanguage,
-    *,
-    tree: ts.Tree | None = None,
-    row_prefix: tuple = (),
-) -> list[tuple]:
-    """Only the reference rows of `extract_record` (for an index that has the rest)."""
-    lang = languages.load(language) if isinstance(language, str) else language
-    if tree is None:
-        tree = lang.parser().parse(data)
-    ref_rows: dict[bytes, set[int]] = {}
-    for _, caps in ts.QueryCursor(lang.references_query).matches(tree.root_node):
-        _collect_references(caps, ref_rows)
-    return _references(ref_rows, row_prefix)
-
-
-def _collect_references(caps: dict, ref_rows: dict[bytes, set[int]]) -> None:
-    for key, nodes in caps.items():
-        if key[0] != "_":
-            for node in nodes:
-                name = node.text
-                rows = ref_rows.get(name)
-                if rows is None:
-                    ref_rows[name] = {node.start_point[0]}
-                else:
-                    rows.add(node.start_point[0])
 
 
 def chunk_texts(data: bytes, spans: list[tuple[int, int]]) -> list[str]:
@@ -233,15 +182,30 @@ def to_file_index(path: str, record: FileRecord) -> FileIndex:
         language=record.language,
         definitions=tuple(definition_from_row(path, row) for row in record.definitions),
         imports=tuple(import_from_row(row) for row in record.imports),
-        references=tuple(
-            Reference(name, tuple(int(n) for n in lines.split(",")))
-            for name, lines in record.references
-        ),
         chunks=tuple(
             Chunk(path, *row[:4], row[4] if len(row) > 4 else "") for row in record.chunks
         ),
         line_count=record.line_count,
         has_errors=record.has_errors,
+    )
+
+
+def _definition_fields(d: _Def, signature: str) -> tuple:
+    """What a `Definition` holds after its path (the `definitions` table's columns)."""
+    qualified = d.qualified
+    container = qualified[: -len(d.name) - 1] if len(qualified) > len(d.name) else ""
+    return (
+        d.name,
+        d.kind,
+        qualified,
+        container,
+        d.start_line,
+        d.end_line,
+        d.start,
+        d.end,
+        signature,
+        d.body_start,
+        d.body_end,
     )
 
 
@@ -257,10 +221,7 @@ def import_from_row(row: tuple, resolved: tuple[str, ...] = ()) -> Import:
 def _collect_definition(
     data: bytes, pattern: int, info: PatternInfo, caps: dict, defs: dict[int, _Def]
 ) -> None:
-    nodes = caps.get(info.key)
-    if nodes is None:  # a pattern with several definition captures: the one this match has
-        info = _info_from(caps, info.role)
-        nodes = caps.get(info.key)
+    info, nodes = _main_capture(caps, info)
     names = caps.get("name")
     if not nodes or not names:
         return
@@ -303,20 +264,27 @@ def _collect_definition(
     )
 
 
-def _info_from(caps: dict, role: int) -> PatternInfo:
-    """What a match's own capture names say (`PatternInfo` takes a pattern's first one)."""
-    return pattern_info(role, list(caps))
+def _main_capture(caps: dict, info: PatternInfo) -> tuple[PatternInfo, list | None]:
+    """The match's definition or import statement nodes, and the info that names them.
+
+    `info` is read from the pattern's first definition (or import) capture; a pattern with
+    several (alternatives) may have matched another: then what the match's own capture names
+    say counts."""
+    nodes = caps.get(info.key)
+    if nodes is None:
+        info = pattern_info(info.role, list(caps))
+        nodes = caps.get(info.key)
+    return info, nodes
 
 
 def _collect_import(
-    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], list]
+    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], _ImportAt]
 ) -> None:
-    statements = caps.get(info.key)
-    if statements is None:  # as for definitions
-        info = _info_from(caps, info.role)
-        statements = caps.get(info.key)
     modules = caps.get("module")
-    if not statements or not modules:
+    if not modules:
+        return
+    info, statements = _main_capture(caps, info)
+    if not statements:
         return
     statement = statements[0]
     kind = info.kind
@@ -326,15 +294,12 @@ def _collect_import(
         return
     entry = imports.get((statement.start_byte, module))
     if entry is None:
-        entry = imports[(statement.start_byte, module)] = [
-            statement.start_point[0] + 1,
-            kind,
-            [],
-            statement.end_byte,
-        ]
+        entry = imports[(statement.start_byte, module)] = _ImportAt(
+            statement.start_point[0] + 1, kind, [], statement.end_byte
+        )
     for name_node in caps.get("name", ()):
         name = _text(data, name_node.start_byte, name_node.end_byte).strip()
-        entry[2].append("*" if "*" in name else name)
+        entry.names.append("*" if "*" in name else name)
 
 
 def _parent_index(ordered: list[_Def], stack: list[int], d: _Def) -> int:
@@ -392,96 +357,99 @@ def _signature(data: bytes, d: _Def) -> str:
     ]
 
 
-def _references(ref_rows: dict[bytes, set[int]], prefix: tuple) -> list[tuple]:
-    return [
-        (*prefix, name.decode("utf-8", "replace"), ",".join([str(row + 1) for row in sorted(rows)]))
-        for name, rows in sorted(ref_rows.items())
-    ]
-
-
 # -- chunks -------------------------------------------------------------------------------
 
 
 def _chunks(
     data: bytes, ordered: list[_Def], line_count: int, with_text: bool, prefix: tuple
 ) -> list[tuple]:
+    """The chunk rows of a file whose definitions are `ordered` (nested, in order)."""
     if not data or data.isspace():  # (strip() would copy the whole file to find out)
         return []
-    lines = data.split(b"\n")
-    out: list[tuple] = []
+    chunker = _Chunker(data.split(b"\n"), with_text, prefix)
+    # Units: top-level definitions, merged where their lines overlap. Variables and constants
+    # stay with the surrounding top-level code: one chunk per `X = 1` would only be noise.
+    units: list[list[int]] = []  # [start_line, end_line, index of the first def]
+    members: dict[int, list[int]] = {}  # container index -> its members' indices
+    for index, d in enumerate(ordered):
+        if d.parent >= 0:
+            members.setdefault(d.parent, []).append(index)
+        elif d.kind in _CODE_KINDS:
+            continue
+        elif units and d.start_line <= units[-1][1]:
+            units[-1][1] = max(units[-1][1], d.end_line)
+        else:
+            units.append([d.start_line, d.end_line, index])
+    previous_end = 0
+    for unit_start, unit_end, first in units:
+        start = chunker.attached_start(unit_start, previous_end)
+        chunker.code(previous_end + 1, start - 1)
+        primary = ordered[first]
+        children = members.get(first, ())
+        if unit_end - start + 1 <= CHUNK_MAX_LINES or not children:
+            chunker.definition(start, unit_end, primary.qualified)
+        else:
+            chunker.members(start, unit_end, primary, [ordered[i] for i in children])
+        previous_end = unit_end
+    chunker.code(previous_end + 1, line_count)
+    return chunker.out
 
-    def row(start: int, end: int, kind: str, name: str) -> tuple:
-        if not with_text:
-            return (*prefix, start, end, kind, name)
-        text = b"\n".join(lines[start - 1 : end]).decode("utf-8", "replace")
-        return (*prefix, start, end, kind, name, text)
 
-    def add_code(start: int, end: int) -> None:
-        # trim blank edges, then windows of CODE_WINDOW_LINES
+class _Chunker:
+    """Chunk rows of one file's lines, appended to `out` in order."""
+
+    def __init__(self, lines: list[bytes], with_text: bool, prefix: tuple) -> None:
+        self.lines = lines
+        self.with_text = with_text
+        self.prefix = prefix
+        self.out: list[tuple] = []
+
+    def _row(self, start: int, end: int, kind: str, name: str) -> tuple:
+        if not self.with_text:
+            return (*self.prefix, start, end, kind, name)
+        text = b"\n".join(self.lines[start - 1 : end]).decode("utf-8", "replace")
+        return (*self.prefix, start, end, kind, name, text)
+
+    def code(self, start: int, end: int) -> None:
+        """Top-level code: blank edges trimmed, then windows of CODE_WINDOW_LINES."""
+        lines = self.lines
         while start <= end and not lines[start - 1].strip():
             start += 1
         while end >= start and not lines[end - 1].strip():
             end -= 1
         for s in range(start, end + 1, CODE_WINDOW_LINES):
-            e = min(end, s + CODE_WINDOW_LINES - 1)
-            out.append(row(s, e, "code", ""))
+            self.out.append(self._row(s, min(end, s + CODE_WINDOW_LINES - 1), "code", ""))
 
-    def add_definition(start: int, end: int, name: str) -> None:
+    def definition(self, start: int, end: int, name: str) -> None:
+        """A definition's lines, in windows of CHUNK_MAX_LINES."""
         for s in range(start, end + 1, CHUNK_MAX_LINES):
-            e = min(end, s + CHUNK_MAX_LINES - 1)
-            out.append(row(s, e, "definition", name))
+            self.out.append(self._row(s, min(end, s + CHUNK_MAX_LINES - 1), "definition", name))
 
-    def attached_start(start: int, floor: int) -> int:
+    def attached_start(self, start: int, floor: int) -> int:
         """Move a definition's first line up over the comments/decorators right above it."""
+        lines = self.lines
         while start - 1 > floor and lines[start - 2].lstrip().startswith(_ATTACHED_PREFIXES):
             start -= 1
         return start
 
-    # Units: top-level definitions, merged where their lines overlap. Variables and constants
-    # stay with the surrounding top-level code: one chunk per `X = 1` would only be noise.
-    units: list[list] = []  # [start_line, end_line, index of the first def]
-    for index, d in enumerate(ordered):
-        if d.parent >= 0 or d.kind in _CODE_KINDS:
-            continue
-        if units and d.start_line <= units[-1][1]:
-            units[-1][1] = max(units[-1][1], d.end_line)
-        else:
-            units.append([d.start_line, d.end_line, index])
-
-    members: dict[int, list[int]] = {}
-    for index, d in enumerate(ordered):
-        if d.parent >= 0:
-            members.setdefault(d.parent, []).append(index)
-
-    previous_end = 0
-    for unit_start, unit_end, first in units:
-        start = attached_start(unit_start, previous_end)
-        add_code(previous_end + 1, start - 1)
-        primary = ordered[first]
-        children = members.get(first, ())
-        if unit_end - start + 1 <= CHUNK_MAX_LINES or not children:
-            add_definition(start, unit_end, primary.qualified)
-        else:
-            # a long class (impl, namespace, ...): its header, then one chunk per member, each
-            # taking the lines since the previous one (decorators, comments, attributes)
-            cursor = start
-            for child_index in children:
-                child = ordered[child_index]
-                if child.start_line < cursor:
-                    continue  # on a line already covered
-                child_start = attached_start(child.start_line, cursor - 1)
-                if child_start > cursor and cursor == start:
-                    add_definition(cursor, child_start - 1, primary.qualified)
-                    cursor = child_start
-                end = max(child.end_line, cursor)
-                if unit_end - end <= 3:
-                    end = unit_end  # the closing lines join the last member
-                add_definition(cursor, min(end, unit_end), child.qualified)
-                cursor = end + 1
-                if cursor > unit_end:
-                    break
-            if cursor <= unit_end:
-                add_definition(cursor, unit_end, primary.qualified)
-        previous_end = unit_end
-    add_code(previous_end + 1, line_count)
-    return out
+    def members(self, start: int, end: int, primary: _Def, children: list[_Def]) -> None:
+        """A long class (impl, namespace, ...) on lines start..end: its header, then one
+        chunk per member, each taking the lines since the previous one (decorators,
+        comments, attributes)."""
+        cursor = start
+        for child in children:
+            if child.start_line < cursor:
+                continue  # on a line already covered
+            child_start = self.attached_start(child.start_line, cursor - 1)
+            if child_start > cursor and cursor == start:
+                self.definition(cursor, child_start - 1, primary.qualified)
+                cursor = child_start
+            child_end = max(child.end_line, cursor)
+            if end - child_end <= 3:
+                child_end = end  # the closing lines join the last member
+            self.definition(cursor, min(child_end, end), child.qualified)
+            cursor = child_end + 1
+            if cursor > end:
+                break
+        if cursor <= end:
+            self.definition(cursor, end, primary.qualified)

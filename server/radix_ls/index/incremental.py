@@ -27,8 +27,6 @@ event loop for every character typed:
   so does taking it back;
 - offsets in ASCII text are the same in code points and bytes, so no prefix is re-encoded.
 
-`file_index()` is a full extraction (references and chunks too), for when those are needed.
-
 Not thread-safe: one document is edited by one thread (the LSP event loop) at a time.
 """
 
@@ -43,14 +41,14 @@ from radix_ls.index.extract import (
     _collect_definition,
     _collect_import,
     _Def,
+    _definition_fields,
+    _ImportAt,
     _naming,
     _parent_index,
     _signature,
-    extract_record,
-    to_file_index,
 )
 from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
-from radix_ls.index.model import CONTAINER_KINDS, Definition, FileIndex, Import
+from radix_ls.index.model import CONTAINER_KINDS, Definition, Import
 
 # Re-query this many bytes around an edit too: a change at a node's edge can alter how the
 # neighbouring tokens parse.
@@ -359,12 +357,12 @@ class IncrementalDocument:
     def _outline(self, low: int, high: int, *, full: bool = False) -> None:
         """Re-extract definitions and imports overlapping bytes [low, high)."""
         data = self._data
-        cursor = ts.QueryCursor(self.language.outline_query)
+        cursor = ts.QueryCursor(self.language.query)
         if not full:
             cursor.set_byte_range(low, high)
         patterns = self.language.patterns
         found: dict[int, _Def] = {}
-        imports: dict[tuple[int, str], list] = {}
+        imports: dict[tuple[int, str], _ImportAt] = {}
         for pattern, caps in cursor.matches(self.tree.root_node):
             info = patterns[pattern]
             if info.role == DEFINITIONS:
@@ -375,7 +373,7 @@ class IncrementalDocument:
             # A match can reach outside the range (a pattern rooted at the whole module walks
             # all its children), but only for some patterns: outside, the old outline stays.
             found = {k: d for k, d in found.items() if d.start < high and d.end > low}
-            imports = {k: i for k, i in imports.items() if k[0] < high and i[3] > low}
+            imports = {k: i for k, i in imports.items() if k[0] < high and i.end > low}
         self._defs = self._merged(found, low, high, full)
         old_imports = (
             []
@@ -437,21 +435,7 @@ class IncrementalDocument:
     def _definition(self, d: _Def) -> Definition:
         if d.signature is None:
             d.signature = _signature(self._data, d)
-        qualified = d.qualified
-        d.definition = Definition(
-            path=self.path,
-            name=d.name,
-            kind=d.kind,
-            qualified_name=qualified,
-            container=qualified[: -len(d.name) - 1] if len(qualified) > len(d.name) else "",
-            start_line=d.start_line,
-            end_line=d.end_line,
-            start_byte=d.start,
-            end_byte=d.end,
-            signature=d.signature,
-            body_start_byte=d.body_start,
-            body_end_byte=d.body_end,
-        )
+        d.definition = Definition(self.path, *_definition_fields(d, d.signature))
         return d.definition
 
     def imports(self) -> tuple[Import, ...]:
@@ -466,8 +450,3 @@ class IncrementalDocument:
     def enclosing(self, byte_offset: int) -> tuple[Definition, ...]:
         """The definitions containing `byte_offset`, outermost first (the cursor's scope)."""
         return tuple(d for d in self.definitions() if d.start_byte <= byte_offset < d.end_byte)
-
-    def file_index(self) -> FileIndex:
-        """A full extraction of the current text (references and chunks included)."""
-        record = extract_record(self._data, self.language, tree=self.tree)
-        return to_file_index(self.path, record)

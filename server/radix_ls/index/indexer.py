@@ -8,108 +8,73 @@
 `refresh()` lists the workspace (git or a walk, honouring .gitignore and the excludes),
 stats every source file and compares with the index: same size and mtime -> nothing to do;
 otherwise the file is read and hashed, and parsed only if its content changed. Many files
-are parsed in a process pool (all cores; forkserver, so it is safe in a threaded server;
-the calling thread parses too until the workers are up), a few in-process. The parent
-resolves each file's imports to workspace files and writes SQLite in batches, one
-transaction each, as results stream in; an empty index is filled without its secondary
-indexes, built at the end. References are not extracted then, but the first time a query
-needs them (`index_references`).
-
-Processes: like every `multiprocessing` user, the program's main module must be safe to
-import (`if __name__ == "__main__":`), because the pool's server process imports it once.
+are parsed in a process pool (`pool.py`), a few in-process. The parent resolves each file's
+imports to workspace files and writes SQLite in batches, one transaction each, as results
+stream in; an empty index is filled without its secondary indexes, built at the end.
 
 Threading: queries may run on any thread at any time, also while another thread indexes
 (each thread gets its own SQLite connection; WAL lets readers read during a write).
-Indexing operations (`refresh`, `index_files`, `closure`, `remove_files`, `index_references`)
-are serialised by a lock: a second caller waits for the first (a query that would extract
-references answers with those stored instead of waiting).
+Indexing operations (`refresh`, `index_files`, `closure`) are serialised by a lock: a second
+caller waits for the first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
-import multiprocessing
 import os
-import posixpath
-import queue
-import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from radix_ls.index import worker
+from radix_ls.index import pool
+from radix_ls.index.db import index_path
 from radix_ls.index.extract import import_from_row
 from radix_ls.index.ignore import WorkspaceIgnore, walk
 from radix_ls.index.model import (
     Chunk,
     Definition,
-    FileIndex,
     Import,
     IndexProgress,
     IndexStats,
     IndexSummary,
 )
+from radix_ls.index.records import (
+    Indexed,
+    Missing,
+    Resolution,
+    Result,
+    Skipped,
+    Task,
+    Unchanged,
+    WriteEntry,
+)
 from radix_ls.index.resolve import PathSet, Resolver
 from radix_ls.index.scan import CONTENT_REASONS, Candidate, candidate, scan
-from radix_ls.index.store import IndexStore, index_path
+from radix_ls.index.store import FileState, IndexStore
+from radix_ls.workspace.paths import relative
 
 log = logging.getLogger("radix_ls.index")
 
-# Below this many files to read, work in-process: starting workers costs more.
-POOL_MIN_FILES = 200
-_BATCH_FILES = 24  # files per task sent to a worker
 _WRITE_FILES = 400  # files per SQLite transaction
-# what `_run` runs over batches of tasks: `worker.process_batch`, `worker.references_batch`
-_BatchFunction = Callable[[list[Any], int], list[tuple]]
 
 
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+@dataclass
+class _Update:
+    """One `_update`: what it found to do, then what came of it."""
 
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC while results stream in: they are hundreds of thousands of small tuples
-    that reference counting frees, and collections would only walk them (about a quarter of
-    the parent's time on a cold index). Process-wide, so only around the pool's results."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _start_server() -> None:
-    """Start the forkserver process (if the pool uses one) ahead of the first pool."""
-    if _pool_context().get_start_method() == "forkserver":
-        try:
-            from multiprocessing import forkserver
-
-            forkserver.ensure_running()
-        except (OSError, ValueError) as exc:  # the pool will try again and report
-            log.debug("could not start the forkserver early: %s", exc)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: children fork from a clean single-threaded server process, never from the
-    # (threaded) language server; spawn where there is no fork. The server process imports
-    # the worker module once, so each child starts with it loaded.
-    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", "radix_ls.index.worker"])
-        return context
-    return multiprocessing.get_context("spawn")
+    tasks: list[Task] = field(default_factory=list)  # files to read
+    entries: list[WriteEntry] = field(default_factory=list)  # to write without reading
+    added: list[str] = field(default_factory=list)  # paths new to the index
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> files
+    unchanged: int = 0
+    parsed: int = 0
+    reindexed: list[int] = field(default_factory=list)  # file ids written with new content
+    newly_skipped: list[str] = field(default_factory=list)  # skipped now for their content
+    missing: list[str] = field(default_factory=list)  # gone before they could be read
 
 
 class Indexer:
@@ -128,7 +93,7 @@ class Indexer:
         self.root = Path(root).resolve()
         self.cache_dir = Path(cache_dir).expanduser()
         self.max_file_bytes = max_file_bytes
-        self.workers = workers if workers is not None else default_workers()
+        self.workers = workers if workers is not None else pool.default_workers()
         self._progress = progress
         excludes = list(exclude)
         cache = self.cache_dir.resolve()
@@ -152,7 +117,9 @@ class Indexer:
             if cold and self.workers > 1:
                 # a cold index will likely need the pool: start its server process (the slow
                 # part) now, while the workspace is listed
-                threading.Thread(target=_start_server, name="radix-ls-pool", daemon=True).start()
+                threading.Thread(
+                    target=pool.start_server, name="radix-ls-pool", daemon=True
+                ).start()
             self._report("scan", 0, 1)
             found, method = scan(self.root, self.ignore, self.max_file_bytes)
             self._set_scan(found)
@@ -226,44 +193,6 @@ class Indexer:
                 out[path] = None
         return list(out)
 
-    def index_references(self, paths: Iterable[str] | None = None) -> int:
-        """Extract and store the references of indexed files that have none yet (of `paths`
-        only, when given); returns how many files got theirs.
-
-        Indexing leaves references out: nothing that builds a prompt reads them, and they
-        are most of a file's query matches (a sixth of a cold index's work). They are
-        extracted here instead, for every file the first time `references_to` asks, in the
-        process pool when there are many. A file whose content changed since it was indexed
-        is left for its re-indexing."""
-        with self._lock:
-            rels = None if paths is None else [r for p in paths if (r := self.relative(p))]
-            pending = self.store.files_without_references(rels)
-            if not pending:
-                return 0
-            sizes = self.store.file_sizes([row[0] for row in pending])
-            pending.sort(key=lambda row: -sizes.get(row[0], 0))  # batches balance out
-            tasks = [
-                (fid, path, str(self.root / path), lang, sha1) for fid, path, lang, sha1 in pending
-            ]
-            done = 0
-            batch: list[tuple] = []
-            with _gc_paused() if len(tasks) >= POOL_MIN_FILES else contextlib.nullcontext():
-                for results in self._run(tasks, worker.references_batch):
-                    batch += results
-                    if len(batch) >= _WRITE_FILES:
-                        self.store.write_references(batch)
-                        done += sum(rows is not None for _, rows in batch)
-                        batch = []
-                if batch:
-                    self.store.write_references(batch)
-                    done += sum(rows is not None for _, rows in batch)
-            log.debug("extracted the references of %d files", done)
-            return done
-
-    def remove_files(self, paths: Iterable[str]) -> int:
-        """Drop files from the index (e.g. deleted on disk); returns how many were indexed."""
-        return self.index_files(paths).removed
-
     def closure(self, path: str, depth: int = 2) -> list[str]:
         """Index `path`, the files it imports, the files those import... `depth` levels deep.
 
@@ -298,88 +227,97 @@ class Indexer:
     def _update(
         self,
         found: Sequence[Candidate],
-        states: dict,
+        states: dict[str, FileState],
         removed: Sequence[str],
         *,
         bulk: bool = False,
     ) -> IndexStats:
-        skipped: Counter[str] = Counter()
-        tasks: list[worker.Task] = []
-        entries: list[tuple] = []  # name/stat-based skips, written without reading
-        unchanged = 0
+        """Index `found` (their `states` in the index, where known) and drop `removed`;
+        `bulk`: the index is empty (see `IndexStore.bulk_load`)."""
+        update = self._plan(found, states)
+        if removed:
+            self.store.remove(removed)
+            for path in removed:
+                log.debug("dropped %s from the index", path)
+        parse_started = time.perf_counter()
+        self._index(update, bulk=bulk)
+        if update.missing:
+            self.store.remove(update.missing)
+            removed = [*removed, *update.missing]
+            scanned = self._scan_cache()
+            for path in update.missing:
+                scanned.pop(path, None)
+            self._set_scan(scanned)
+        log.debug(
+            "read %d files, parsed %d in %.3f s",
+            len(update.tasks),
+            update.parsed,
+            time.perf_counter() - parse_started,
+        )
+        resolve_started = time.perf_counter()
+        stale = self.store.files_importing(update.newly_skipped) if update.newly_skipped else []
+        self._resolve(
+            update.reindexed, added=update.added, removed=removed, also=stale, fresh_store=bulk
+        )
+        log.debug("resolved imports in %.3f s", time.perf_counter() - resolve_started)
+        return IndexStats(
+            files_seen=len(found),
+            parsed=update.parsed,
+            unchanged=update.unchanged,
+            removed=len(removed),
+            skipped=dict(update.skipped),
+        )
+
+    def _plan(self, found: Sequence[Candidate], states: dict[str, FileState]) -> _Update:
+        """What to do with each found file: nothing (same stat), write a skip decided by name
+        or stat, or read it (a task, largest files first so that batches balance out)."""
+        update = _Update()
         next_id = self.store.next_file_id()
-        added: list[str] = []
-        sizes: dict[str, int] = {}
         for c in found:
             state = states.get(c.path)
             if state is None:
                 fid = next_id
                 next_id += 1
-                added.append(c.path)
+                update.added.append(c.path)
             else:
                 fid = state.id
             same_stat = state is not None and state.size == c.size and state.mtime_ns == c.mtime_ns
             if c.skip is not None:
-                skipped[c.skip] += 1
+                update.skipped[c.skip] += 1
                 if not (same_stat and state.skip_reason == c.skip):
                     log.info("skipping %s: %s", c.path, c.skip)
-                    entries.append(
-                        ("skipped", fid, c.path, c.size, c.mtime_ns, None, c.language, c.skip)
-                    )
-                continue
-            if same_stat and (state.skip_reason is None or state.skip_reason in CONTENT_REASONS):
-                unchanged += 1
+                    skip = Skipped(fid, c.path, c.size, c.mtime_ns, None, c.language, c.skip)
+                    update.entries.append(skip)
+            elif same_stat and (state.skip_reason is None or state.skip_reason in CONTENT_REASONS):
+                update.unchanged += 1
                 if state.skip_reason is not None:
-                    skipped[state.skip_reason] += 1
+                    update.skipped[state.skip_reason] += 1
                     self._content_skipped.add(c.path)
-                continue
-            known = state.sha1 if state is not None and state.skip_reason is None else None
-            tasks.append((fid, c.path, str(self.root / c.path), c.language, known))
-            sizes[c.path] = c.size
-        if removed:
-            self.store.remove(removed)
-            for path in removed:
-                log.debug("dropped %s from the index", path)
+            else:
+                known = state.sha1 if state is not None and state.skip_reason is None else None
+                full = str(self.root / c.path)
+                update.tasks.append(Task(fid, c.path, full, c.language, known))
+        sizes = {c.path: c.size for c in found}
+        update.tasks.sort(key=lambda t: -sizes[t.path])  # batches (strided) balance out
+        return update
 
-        parsed = 0
-        newly_skipped: list[str] = []
-        reindexed: list[int] = []
-        missing: list[str] = []
-        pending = entries
+    def _index(self, update: _Update, *, bulk: bool) -> None:
+        """Run `update`'s tasks and write their results (and its entries) as they come."""
+        tasks = update.tasks
+        pending = update.entries
         done = 0
         self._report("parse", 0, len(tasks))
-        parse_started = time.perf_counter()
-        tasks.sort(key=lambda t: -sizes[t[1]])  # so that batches (strided) balance out
-        many = len(tasks) >= POOL_MIN_FILES
         with (
             self.store.bulk_load() if bulk and tasks else contextlib.nullcontext(),
-            _gc_paused() if many else contextlib.nullcontext(),
+            pool.gc_paused() if len(tasks) >= pool.POOL_MIN_FILES else contextlib.nullcontext(),
         ):
-            for results in self._run(tasks):
-                for entry in results:
-                    status = entry[0]
-                    if status == "indexed":
-                        parsed += 1
-                        reindexed.append(entry[1])
-                        if entry[2] in self._content_skipped:
-                            self._content_skipped.discard(entry[2])
-                            self._resolver = None
-                        entry = self._with_resolved(entry)
-                    elif status == "unchanged":
-                        unchanged += 1
-                    elif status == "skipped":
-                        skipped[entry[7]] += 1
-                        log.info("skipping %s: %s", entry[2], entry[7])
-                        if entry[2] not in self._content_skipped:
-                            # not a file imports resolve to; those resolved to it already
-                            # are fixed below
-                            self._content_skipped.add(entry[2])
-                            newly_skipped.append(entry[2])
-                            self._resolver = None
-                    elif status == "missing":
-                        missing.append(entry[2])
-                        continue
-                    pending.append(entry)
+            for results in pool.run(
+                tasks, workers=self.workers, max_file_bytes=self.max_file_bytes
+            ):
+                for result in results:
+                    entry = self._take(result, update)
+                    if entry is not None:
+                        pending.append(entry)
                 done += len(results)
                 if len(pending) >= _WRITE_FILES:
                     self.store.write_batch(pending)
@@ -387,116 +325,41 @@ class Indexer:
                 self._report("parse", done, len(tasks))
             if pending:
                 self.store.write_batch(pending)
-        if missing:
-            self.store.remove(missing)
-            removed = [*removed, *missing]
-            scanned = self._scan_cache()
-            for path in missing:
-                scanned.pop(path, None)
-            self._set_scan(scanned)
-        log.debug(
-            "read %d files, parsed %d in %.3f s",
-            len(tasks),
-            parsed,
-            time.perf_counter() - parse_started,
-        )
-        resolve_started = time.perf_counter()
-        stale = self.store.files_importing(newly_skipped) if newly_skipped else []
-        self._resolve(reindexed, added=added, removed=removed, also=stale, fresh_store=bulk)
-        log.debug("resolved imports in %.3f s", time.perf_counter() - resolve_started)
-        return IndexStats(
-            files_seen=len(found),
-            parsed=parsed,
-            unchanged=unchanged,
-            removed=len(removed),
-            skipped=dict(skipped),
-        )
 
-    def _run(
-        self, tasks: Sequence[tuple], function: _BatchFunction = worker.process_batch
-    ) -> Iterator[list[tuple]]:
-        """`function`'s results for `tasks`, batch by batch: in a process pool when there are
-        many.
+    def _take(self, result: Result, update: _Update) -> WriteEntry | None:
+        """Count a worker's result into `update`; what to write for it (None: nothing)."""
+        if isinstance(result, Indexed):
+            update.parsed += 1
+            update.reindexed.append(result.file_id)
+            if result.path in self._content_skipped:
+                self._content_skipped.discard(result.path)
+                self._resolver = None
+            return self._with_resolved(result)
+        if isinstance(result, Unchanged):
+            update.unchanged += 1
+        elif isinstance(result, Skipped):
+            update.skipped[result.reason] += 1
+            log.info("skipping %s: %s", result.path, result.reason)
+            if result.path not in self._content_skipped:
+                # not a file imports resolve to; those resolved to it already are fixed
+                # after the update
+                self._content_skipped.add(result.path)
+                update.newly_skipped.append(result.path)
+                self._resolver = None
+        else:
+            assert isinstance(result, Missing)
+            update.missing.append(result.path)
+            return None
+        return result
 
-        The pool runs from a feeder thread; until its first result arrives (starting the
-        workers takes a while), this thread works through batches itself.
-        """
-        if len(tasks) < POOL_MIN_FILES or self.workers <= 1:
-            for start in range(0, len(tasks), _BATCH_FILES):
-                yield function(list(tasks[start : start + _BATCH_FILES]), self.max_file_bytes)
-            return
-        n = _n_batches(len(tasks))
-        batches = deque(tasks[i::n] for i in range(n))  # strided: similar sizes
-        results: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        feeder = threading.Thread(
-            target=self._feed,
-            args=(batches, results, function),
-            name="radix-ls-index-pool",
-            daemon=True,
-        )
-        feeder.start()
-        try:
-            started = False
-            while True:
-                if not started:
-                    try:
-                        item = results.get_nowait()
-                    except queue.Empty:
-                        try:
-                            batch = batches.pop()  # the pool takes from the other end
-                        except IndexError:
-                            item = results.get()
-                        else:
-                            yield function(batch, self.max_file_bytes)
-                            continue
-                    started = True
-                else:
-                    item = results.get()
-                kind, value = item
-                if kind == "done":
-                    break
-                if kind == "error":
-                    raise value
-                yield value
-        finally:
-            batches.clear()  # if we stop early, so does the feeder
-            feeder.join()
-
-    def _feed(self, batches: deque, results: queue.SimpleQueue, function: _BatchFunction) -> None:
-        """Run `batches` in a process pool, putting ("result", ...), then ("done", None) or
-        ("error", exception) into `results`."""
-        try:
-            with ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_pool_context(), initializer=worker.init_worker
-            ) as pool:
-                # a bounded number of batches in flight: results are handed over (and freed)
-                # as they come, instead of all of them waiting in their futures
-                running: set[Future[list[tuple]]] = set()
-                while True:
-                    while len(running) < 2 * self.workers + 2:
-                        try:
-                            batch = batches.popleft()
-                        except IndexError:
-                            break
-                        running.add(pool.submit(function, batch, self.max_file_bytes))
-                    if not running:
-                        break
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        results.put(("result", future.result()))
-                    del done
-            results.put(("done", None))
-        except BaseException as exc:  # handed to the consuming thread, which raises it
-            results.put(("error", exc))
-
-    def _with_resolved(self, entry: tuple) -> tuple:
-        """An "indexed" entry with each import row's resolved targets appended."""
-        rows = entry[10]
+    def _with_resolved(self, entry: Indexed) -> Indexed:
+        """`entry` with each import row's resolved targets appended."""
+        rows = entry.imports
         if not rows:
             return entry
-        targets = self._resolver_now().resolve_rows(entry[2], entry[6], rows)
+        targets = self._resolver_now().resolve_rows(entry.path, entry.language, rows)
         resolved = [(*row, found) for row, found in zip(rows, targets, strict=True)]
-        return (*entry[:10], resolved, *entry[11:])
+        return entry._replace(imports=resolved)
 
     def _resolve(
         self,
@@ -518,7 +381,7 @@ class Indexer:
             return  # every file in the index was written (and resolved) just now
         if added or removed:
             fresh = set(file_ids).difference(also)
-            rows = [r for r in self.store.imports_to_resolve(None) if r[1] not in fresh]
+            rows = [r for r in self.store.imports_to_resolve(None) if r.file_id not in fresh]
         elif also:
             rows = self.store.imports_to_resolve(also)
         else:
@@ -528,10 +391,11 @@ class Indexer:
         self._report("resolve", 0, len(rows))
         resolver = self._resolver_now()
         resolved = []
-        for import_id, fid, path, language, module, names, line, kind in rows:
-            imp = import_from_row((module, names, line, kind))
-            resolved.append((import_id, fid, resolver.resolve(path, language, imp)))
-        self.store.write_resolution(resolved, sorted({row[1] for row in rows}))
+        for row in rows:
+            imp = import_from_row((row.module, row.names, row.line, row.kind))
+            targets = resolver.resolve(row.path, row.language, imp)
+            resolved.append(Resolution(row.import_id, row.file_id, targets))
+        self.store.write_resolution(resolved, sorted({row.file_id for row in rows}))
         self._report("resolve", len(rows), len(rows))
 
     def _finish(self, stats: IndexStats, started: float) -> IndexStats:
@@ -574,42 +438,15 @@ class Indexer:
             self._resolver = Resolver(self.root, PathSet(files))
         return self._resolver
 
-    def resolve(self, path: str, language: str, imp: Import) -> tuple[str, ...]:
-        """Resolve one import as the index would (e.g. for an unsaved, open document)."""
-        with self._lock:
-            resolver = self._resolver_now()
-        return resolver.resolve(path, language, imp)
-
-    def invalidate_ignore_rules(self) -> None:
-        """A .gitignore changed: forget cached rules (the next refresh() applies them)."""
-        self.ignore.invalidate()
-
     # -- queries (any thread) -----------------------------------------------------------------
 
     def relative(self, path: str | os.PathLike[str]) -> str | None:
         """A workspace-relative POSIX path, or None for paths outside the workspace."""
-        raw = os.fspath(path)
-        if os.path.isabs(raw):
-            try:
-                rel = Path(raw).relative_to(self.root).as_posix()
-            except ValueError:
-                try:
-                    rel = Path(raw).resolve().relative_to(self.root).as_posix()
-                except (ValueError, OSError):
-                    return None
-        else:
-            rel = posixpath.normpath(raw.replace(os.sep, "/"))
-        if rel in ("", ".") or rel == ".." or rel.startswith("../"):
-            return None
-        return rel
+        return relative(path, self.root)
 
     def definitions_named(self, name: str) -> list[Definition]:
         """Definitions with this simple name anywhere in the workspace (path, then position)."""
         return self.store.definitions_named(name)
-
-    def definitions_qualified(self, qualified_name: str) -> list[Definition]:
-        """Definitions with this qualified name (`Class.method`)."""
-        return self.store.definitions_qualified(qualified_name)
 
     def definitions_in(self, path: str) -> list[Definition]:
         rel = self.relative(path)
@@ -619,35 +456,6 @@ class Indexer:
         """The file's imports, each with the workspace files it resolves to."""
         rel = self.relative(path)
         return self.store.imports_of(rel) if rel else []
-
-    def importers_of(self, path: str) -> list[str]:
-        """Files whose imports resolve to `path`."""
-        rel = self.relative(path)
-        return self.store.importers_of(rel) if rel else []
-
-    def references_to(self, name: str) -> list[tuple[str, tuple[int, ...]]]:
-        """(path, lines) of the files that use identifier `name`.
-
-        References are extracted on first use (see `index_references`); while another
-        thread indexes, the answer has those stored so far."""
-        self._references_unless_busy(None)
-        return self.store.references_to(name)
-
-    def _references_unless_busy(self, paths: list[str] | None) -> None:
-        """`index_references(paths)`, unless another thread is indexing: queries never wait
-        for a refresh."""
-        if self._lock.acquire(blocking=False):
-            try:
-                self.index_references(paths)
-            finally:
-                self._lock.release()
-
-    def file_index(self, path: str) -> FileIndex | None:
-        rel = self.relative(path)
-        if rel is None:
-            return None
-        self._references_unless_busy([rel])
-        return self.store.file_index(rel)
 
     def chunks(self) -> Iterator[Chunk]:
         """Every chunk in the index (streamed), e.g. to build a BM25 index."""
@@ -672,7 +480,3 @@ class Indexer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _n_batches(n_tasks: int) -> int:
-    return max(1, -(-n_tasks // _BATCH_FILES))

@@ -1,19 +1,19 @@
 """The languages the index understands, loaded from `grammars/manifest.json`.
 
 The manifest maps file extensions to a language: the grammar (an installed Python module and
-the function returning its tree-sitter language) and our query files, by role:
-`definitions`, `imports`, `references` (see grammars/README.md for the capture names). Adding
-a language is adding a folder of queries and a manifest entry; no code changes.
+the function returning its tree-sitter language) and our query files, by role: the index's
+`definitions` and `imports`, and the code actions' `actions` (see grammars/README.md for the
+capture names). Adding a language is adding a folder of queries and a manifest entry; no code
+changes.
 
-The three roles are compiled into one tree-sitter query per language, so extracting a file
-walks its tree once (a query run costs about a quarter of the parse; three would cost as
-much as the parse again). `LoadedLanguage.roles[pattern_index]` tells the roles apart, and
+The index's two roles are compiled into one tree-sitter query per language, so extracting a
+file walks its tree once (a query run costs about a quarter of the parse).
+`LoadedLanguage.roles[pattern_index]` tells the roles apart, and
 `LoadedLanguage.patterns[pattern_index]` says which capture holds the definition or import
 statement, read once from the query text instead of searched for in every match.
 
 Loading is on the cold-index path of every pool worker: the combined query is compiled once
-(the files alone only when it fails, to name the broken file), and the outline query only
-when an open document first needs it.
+(the files alone only when it fails, to name the broken file).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path, PurePath
 
 import tree_sitter as ts
 
-ROLES = ("definitions", "imports", "references")
-# every query role a manifest entry may name: the index's three, and the code actions' own
+ROLES = ("definitions", "imports")
+# every query role a manifest entry may name: the index's two, and the code actions' own
 QUERY_ROLES = (*ROLES, "actions")
-DEFINITIONS, IMPORTS, REFERENCES = range(3)
+DEFINITIONS, IMPORTS = range(2)
 
 # A wheel carries the grammars inside the package (radix_ls/grammars); a checkout has them at
 # the repository root.
@@ -40,10 +40,6 @@ _CANDIDATE_DIRS = (
     Path(__file__).resolve().parent.parent / "grammars",
     Path(__file__).resolve().parents[3] / "grammars",
 )
-
-
-class ManifestError(ValueError):
-    """grammars/manifest.json or a query file is missing or wrong (the message says where)."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +61,18 @@ class PatternInfo:
     """What one pattern of the combined query is, from its text.
 
     `key` is the capture of the definition (`definition.<kind>`, `scope.<kind>`) or the
-    import statement (`import`, `import.<kind>`); "" for references (and for a pattern that
-    has none, whose matches are ignored). `kind` is the part after the dot.
+    import statement (`import`, `import.<kind>`); "" for a pattern that has none (its matches
+    are ignored). `kind` is the part after the dot.
     """
 
     role: int
     key: str
     kind: str
     scope: bool  # a `scope.<kind>` (names a scope, is not itself a definition)
+
+
+class ManifestError(ValueError):
+    """grammars/manifest.json or a query file is missing or wrong (the message says where)."""
 
 
 _CAPTURE = re.compile(r"@([A-Za-z_][\w.\-]*)")
@@ -87,14 +87,11 @@ def _captures_in(pattern_text: str) -> list[str]:
 
 
 class LoadedLanguage:
-    """A language ready to parse: the tree-sitter language and our compiled queries.
+    """A language ready to parse: the tree-sitter language and our compiled query.
 
-    `query` has every role; `outline_query` only definitions and imports (what the index
-    extracts from every file, and an open document after each edit); `references_query`
-    only references (extracted when first asked for). The outline's patterns are the first
-    ones of `query` (references come last), so `roles` and `patterns` describe both. The
-    partial queries are compiled on first use. Shared between threads: a compiled `Query` is
-    read-only. Parsers are not thread-safe, so `parser()` hands out one per thread.
+    `query` has the definitions and imports patterns (what the index extracts from every
+    file, and an open document after each edit). Shared between threads: a compiled `Query`
+    is read-only. Parsers are not thread-safe, so `parser()` hands out one per thread.
     """
 
     def __init__(
@@ -106,37 +103,8 @@ class LoadedLanguage:
         self.spec = spec
         self.name = spec.name
         self.language = language
-        self._sources = sources
         self.query, self.roles, self.patterns = _combine(language, sources)
-        # patterns come in role order: from this index on, all are references
-        self.first_reference = next(
-            (i for i, role in enumerate(self.roles) if role == REFERENCES), len(self.roles)
-        )
-        self._partial: dict[bool, ts.Query] = {}  # references? -> the query of those roles
-        self._partial_lock = threading.Lock()
         self._local = threading.local()
-
-    def _roles_query(self, references: bool) -> ts.Query:
-        query = self._partial.get(references)
-        if query is None:
-            with self._partial_lock:
-                query = self._partial.get(references)
-                if query is None:
-                    sources = tuple(s for s in self._sources if (s[0] == REFERENCES) == references)
-                    query = self._partial[references] = _combine(self.language, sources)[0]
-        return query
-
-    @property
-    def outline_query(self) -> ts.Query:
-        return self._roles_query(False)
-
-    @property
-    def references_query(self) -> ts.Query:
-        return self._roles_query(True)
-
-    @property
-    def outline_roles(self) -> tuple[int, ...]:
-        return self.roles[: self.first_reference]
 
     def parser(self) -> ts.Parser:
         parser = getattr(self._local, "parser", None)
@@ -173,12 +141,7 @@ def _combine(
 
 def pattern_info(role: int, captures: list[str]) -> PatternInfo:
     """The info of a pattern of `role` that uses `captures` (the first matching one counts)."""
-    if role == DEFINITIONS:
-        prefixes: tuple[str, ...] = ("definition.", "scope.")
-    elif role == IMPORTS:
-        prefixes = ("import.",)
-    else:
-        return PatternInfo(role, "", "", False)
+    prefixes = ("definition.", "scope.") if role == DEFINITIONS else ("import.",)
     for capture in captures:
         if capture == "import" and role == IMPORTS:
             return PatternInfo(role, capture, "", False)

@@ -58,14 +58,6 @@ class Import:
 
 
 @dataclass(frozen=True, slots=True)
-class Reference:
-    """An identifier the file uses (calls, type references, attribute bases), once per name."""
-
-    name: str
-    lines: tuple[int, ...]  # 1-based, ascending, each line once
-
-
-@dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a file for similarity search: a top-level definition (or one member of a
     long class), or a window of the top-level code between definitions."""
@@ -86,7 +78,6 @@ class FileIndex:
     language: str
     definitions: tuple[Definition, ...]  # in document order
     imports: tuple[Import, ...]  # in document order
-    references: tuple[Reference, ...]  # sorted by name
     chunks: tuple[Chunk, ...]  # in document order
     line_count: int = 0
     has_errors: bool = False  # tree-sitter found syntax errors (the rest is still indexed)
@@ -122,6 +113,5 @@ class IndexSummary:
     skipped: dict[str, int]
     definitions: int
     imports: int
-    references: int
     chunks: int
     languages: dict[str, int]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Protocol
 
 from radix_ls.index.model import Import
+from radix_ls.index.records import ImportRow
 
 _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript's ESM style imports `./x.js` meaning `./x.ts`
@@ -173,9 +174,8 @@ class Resolver:
             self._memo[key] = found
         return found
 
-    def resolve_rows(self, path: str, language: str, rows: Iterable[tuple]) -> list[str]:
-        """The targets ("\n"-joined) of each of a file's import rows as the index stores them
-        (`(file id, module, names "\n"-joined, line, kind)`).
+    def resolve_rows(self, path: str, language: str, rows: Iterable[ImportRow]) -> list[str]:
+        """The targets ("\n"-joined) of each of a file's import rows as extracted.
 
         The indexer's bulk path: the memo is keyed on the row's own strings, so the many
         imports that repeat across the files of a directory cost one lookup each, without
@@ -186,11 +186,10 @@ class Resolver:
         where = path if language == "rust" else path.rpartition("/")[0]
         memo = self._row_memo
         out: list[str] = []
-        for row in rows:
-            key = (language, where, row[1], row[2], row[4])
+        for _, module, names, line, kind in rows:
+            key = (language, where, module, names, kind)
             found = memo.get(key)
             if found is None:
-                module, names, line, kind = row[1:5]
                 imp = Import(module, tuple(names.split("\n")) if names else (), line, kind)
                 try:
                     targets = tuple(dict.fromkeys(handler(self, path, imp)))

@@ -1,11 +1,9 @@
 """Reading, hashing and extracting files: the work a process-pool worker does.
 
 Also used in-process for small batches (an open file's import closure, watcher events),
-where starting processes would cost more than the work. Results are `store.WriteEntry`
-tuples: plain tuples pickle quickly, and the parent feeds them to SQLite as they are.
-
-Indexing extracts definitions, imports and chunks (what retrieval reads); references are
-extracted separately, the first time they are asked for (`references_batch`).
+where starting processes would cost more than the work. A `records.Task` in, a
+`records.Result` out: per-file NamedTuples holding plain-tuple rows, which pickle quickly and
+go to SQLite as they are.
 """
 
 from __future__ import annotations
@@ -14,13 +12,9 @@ import gc
 import hashlib
 import os
 
-from radix_ls.index.extract import extract_record, extract_references
+from radix_ls.index.extract import extract_record
+from radix_ls.index.records import Indexed, Missing, Result, Skipped, Task, Unchanged
 from radix_ls.index.scan import SKIP_TOO_LARGE, SKIP_UNREADABLE, content_skip_reason
-
-# (file id, relative path, absolute path, language, sha1 already indexed or None)
-Task = tuple[int, str, str, str, str | None]
-# (file id, relative path, absolute path, language, sha1 the index has for it)
-ReferenceTask = tuple[int, str, str, str, str]
 
 
 def init_worker() -> None:
@@ -29,42 +23,34 @@ def init_worker() -> None:
     gc.disable()
 
 
-def process_batch(tasks: list[Task], max_file_bytes: int) -> list[tuple]:
+def process_batch(tasks: list[Task], max_file_bytes: int) -> list[Result]:
     return [process(task, max_file_bytes) for task in tasks]
 
 
-def process(task: Task, max_file_bytes: int) -> tuple:
-    """One file -> an "indexed", "skipped" or "unchanged" `WriteEntry`, or ("missing", id, path)."""
+def process(task: Task, max_file_bytes: int) -> Result:
+    """One file -> `Indexed`, `Skipped`, `Unchanged` (same content as indexed) or `Missing`."""
     fid, path, full, language, known_sha1 = task
     try:
         with open(full, "rb") as handle:
             st = os.fstat(handle.fileno())
             if st.st_size > max_file_bytes:
-                return (
-                    "skipped",
-                    fid,
-                    path,
-                    st.st_size,
-                    st.st_mtime_ns,
-                    None,
-                    language,
-                    SKIP_TOO_LARGE,
+                return Skipped(
+                    fid, path, st.st_size, st.st_mtime_ns, None, language, SKIP_TOO_LARGE
                 )
             data = handle.read()
     except FileNotFoundError:
-        return ("missing", fid, path)
+        return Missing(fid, path)
     except OSError:
-        return ("skipped", fid, path, 0, 0, None, language, SKIP_UNREADABLE)
+        return Skipped(fid, path, 0, 0, None, language, SKIP_UNREADABLE)
     size, mtime = st.st_size, st.st_mtime_ns
     sha1 = hashlib.sha1(data).hexdigest()
     reason = content_skip_reason(data)
     if reason is not None:
-        return ("skipped", fid, path, size, mtime, sha1, language, reason)
+        return Skipped(fid, path, size, mtime, sha1, language, reason)
     if sha1 == known_sha1:
-        return ("unchanged", fid, path, size, mtime)
-    record = extract_record(data, language, references=False, chunk_text=False, row_prefix=(fid,))
-    return (
-        "indexed",
+        return Unchanged(fid, path, size, mtime)
+    record = extract_record(data, language, chunk_text=False, row_prefix=(fid,))
+    return Indexed(
         fid,
         path,
         size,
@@ -72,27 +58,8 @@ def process(task: Task, max_file_bytes: int) -> tuple:
         sha1,
         language,
         record.line_count,
-        int(record.has_errors),
+        record.has_errors,
         record.definitions,
         record.imports,
-        None,  # references: not extracted yet
         record.chunks,
     )
-
-
-def references_batch(tasks: list[ReferenceTask], max_file_bytes: int) -> list[tuple]:
-    return [references(task, max_file_bytes) for task in tasks]
-
-
-def references(task: ReferenceTask, max_file_bytes: int) -> tuple:
-    """(file id, reference rows), or (file id, None) when the file is no longer the content
-    the index has (changed or gone: its next refresh re-indexes it)."""
-    fid, _, full, language, sha1 = task
-    try:
-        with open(full, "rb") as handle:
-            data = handle.read(max_file_bytes + 1)
-    except OSError:
-        return (fid, None)
-    if hashlib.sha1(data).hexdigest() != sha1:
-        return (fid, None)
-    return (fid, extract_references(data, language, row_prefix=(fid,)))

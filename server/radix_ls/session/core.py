@@ -15,25 +15,26 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from radix_ls.config import Settings, resolve
 from radix_ls.engine.base import Engine, EngineError
-from radix_ls.features.actions import (
-    ActionFailed,
-    ActionRequest,
-    ActionResult,
-    ActionService,
-    Diagnostic,
-    Offer,
-    offers,
-)
-from radix_ls.features.completion import Completion, CompletionPlan, CompletionService
 from radix_ls.session.engine import EngineHost
 from radix_ls.session.events import Events, LogEvents, SessionError
 from radix_ls.session.index import IndexHost
 from radix_ls.session.typing import Running, Suggestion, TypingState, rest_of
 from radix_ls.workspace.documents import DocumentSnapshot, DocumentStore, TextEdit
+
+if TYPE_CHECKING:
+    # imported where used: `radix-ls index` never loads the completion and action code
+    from radix_ls.features.actions import (
+        ActionRequest,
+        ActionResult,
+        ActionService,
+        Diagnostic,
+        Offer,
+    )
+    from radix_ls.features.completion import Completion, CompletionPlan, CompletionService
 
 log = logging.getLogger("radix_ls")
 
@@ -131,6 +132,9 @@ class Session:
         await self.index_host.stop()
 
     def _services_changed(self) -> None:
+        from radix_ls.features.actions import ActionService
+        from radix_ls.features.completion import CompletionService
+
         engine, repo = self.engine, self.index_host.repo
         if engine is None:
             self.completions = self.actions = None
@@ -220,6 +224,8 @@ class Session:
                 log.warning("%s has %d characters, over the %d limit: no completions for it",
                             uri, len(text), MAX_DOCUMENT_CHARS)  # fmt: skip
             return None
+        from radix_ls.features.completion import Completion
+
         before, after = text[:offset], text[offset:]
         rest = self.typing.continuation(uri, before, after)
         if rest is not None:
@@ -255,6 +261,8 @@ class Session:
         if rest is None or not self.is_current(snapshot):
             return None
         self.counters["joined"] += 1
+        from radix_ls.features.completion import Completion
+
         return Completion.without_model(rest, "joined")
 
     async def _generate(
@@ -313,6 +321,8 @@ class Session:
         can_create_files: bool = False,
     ) -> list[Offer]:
         """The code actions that apply to a range (tree-sitter only: the model never runs)."""
+        from radix_ls.features.actions import offers
+
         return offers(
             snapshot,
             start,
@@ -330,6 +340,8 @@ class Session:
         """Compute a code action's edit, with progress (cancellable from the front end's
         progress display) and cancellation on the calling task's cancel or an edit of the
         document. Failures are shown to the user and raised as SessionError."""
+        from radix_ls.features.actions import ActionFailed
+
         service = self.actions
         if service is None:
             state = self.engine_host.status

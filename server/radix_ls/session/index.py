@@ -13,12 +13,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from radix_ls.config import Settings
-from radix_ls.context.repo import RepoContext
 from radix_ls.session.events import Events, Progress, ServiceStatus
 from radix_ls.workspace.documents import DocumentStore
+
+if TYPE_CHECKING:
+    from radix_ls.context.repo import RepoContext
 
 log = logging.getLogger("radix_ls")
 
@@ -53,6 +55,7 @@ class IndexHost:
         return self._task is not None
 
     async def _open(self, settings: Settings, root: Path, progress: Progress) -> RepoContext:
+        from radix_ls.context.repo import RepoContext
         from radix_ls.index.indexer import Indexer
 
         await self.stop()

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from radix_ls.features.completion import Completion
+if TYPE_CHECKING:
+    from radix_ls.features.completion import Completion
 
 
 def typed_since(before0: str, after0: str, before: str, after: str) -> str | None:

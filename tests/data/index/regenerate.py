@@ -24,25 +24,26 @@ def describe(root: Path) -> dict:
     with tempfile.TemporaryDirectory() as cache:
         with Indexer(root, Path(cache), workers=1) as indexer:
             indexer.refresh()
+            chunks: dict[str, list] = {}
+            for chunk in indexer.chunks():
+                chunks.setdefault(chunk.path, []).append(chunk)
             files = {}
             for path, language in sorted(indexer.files().items()):
-                index = indexer.file_index(path)
-                assert index is not None
                 files[path] = {
                     "language": language,
                     "definitions": [
                         f"{d.kind} {d.qualified_name} {d.start_line}-{d.end_line}: {d.signature}"
-                        for d in index.definitions
+                        for d in indexer.definitions_in(path)
                     ],
                     "imports": [
                         f"{i.line} {i.module} [{', '.join(i.names)}]"
                         + (f" ({i.kind})" if i.kind else "")
                         + f" -> {', '.join(i.resolved)}"
-                        for i in index.imports
+                        for i in indexer.imports_of(path)
                     ],
                     "chunks": [
                         f"{c.start_line}-{c.end_line} {c.kind} {c.name}".rstrip()
-                        for c in index.chunks
+                        for c in chunks.get(path, [])
                     ],
                 }
             return {"files": files, "skipped": dict(sorted(indexer.skipped().items()))}
