@@ -467,27 +467,29 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), exc.code)
 
 
+_COMMANDS = {
+    "serve": _serve,
+    "complete": _complete,
+    "doctor": _doctor,
+    "index": _index,
+    "context": _context,
+    "batch": _batch,
+}
+# Commands that leave with os._exit once their output is flushed: `serve` because pygls reads
+# stdin on a worker thread that may still block in readline() (interpreter shutdown would wait
+# for it), `index` to skip the teardown of its modules and pool machinery (~50 ms, a tenth of
+# a small repository's run).
+_HARD_EXIT = frozenset({"serve", "index"})
+
+
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command == "serve":
-        code = _serve(args)
-        # pygls reads stdin on a worker thread that may still block in readline(); do not let
-        # interpreter shutdown wait for it after a clean exit.
-        sys.stderr.flush()
-        os._exit(code)
-    if args.command == "complete":
-        return _complete(args)
-    if args.command == "doctor":
-        return _doctor(args)
-    if args.command == "index":
-        code = _index(args)
-        # the index is closed and every line printed: skip the interpreter's teardown of the
-        # modules and the pool machinery (~50 ms, a tenth of a small repository's run)
+    command = _COMMANDS.get(args.command)
+    if command is None:
+        parser.print_help()
+        return 0
+    code = command(args)
+    if args.command in _HARD_EXIT:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    if args.command == "context":
-        return _context(args)
-    if args.command == "batch":
-        return _batch(args)
-    parser.print_help()
-    return 0
+    return code
