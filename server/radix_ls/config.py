@@ -19,6 +19,8 @@ ENGINES = ("auto", "sglang", "llamacpp", "remote")
 PROMPT_TEMPLATES = ("auto", "qwen-fim", "qwen-chat", "prefix")
 SGLANG_QUANTIZATION = ("", "fp8")
 SGLANG_RADIX_CACHE = ("auto", "extra_buffer", "no_buffer", "off")
+# auto: cuda where nvidia-smi lists a GPU, else cpu (for testing, not speed)
+SGLANG_DEVICES = ("auto", "cuda", "cpu")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 COMPLETION_ITEM = ("auto", "always", "never")
 # Code actions, by the short id the CLI and the `codeActions` setting use.
@@ -91,6 +93,9 @@ class Settings:
     sglang_mem_fraction: float = 0.0
     sglang_context_length: int = 0
     sglang_radix_cache: str = "auto"
+    sglang_device: str = "auto"
+    # "auto": SGLang's choice on CUDA, torch_native on CPU; otherwise an SGLang backend name
+    sglang_attention_backend: str = "auto"
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -149,6 +154,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "completion_item": COMPLETION_ITEM,
     "sglang_quantization": SGLANG_QUANTIZATION,
     "sglang_radix_cache": SGLANG_RADIX_CACHE,
+    "sglang_device": SGLANG_DEVICES,
     "code_actions": ACTION_IDS,
 }
 
