@@ -32,20 +32,24 @@ CPU_WIRE: dict[str, Any] = {
 
 
 def use_stand_in() -> None:
-    """Put the stand-in first on this process's path (spawned children inherit sys.path) and
-    on PYTHONPATH (for servers started as subprocesses); SGLang's cache goes to a temp dir."""
+    """Put the stand-in first on this process's path (SGLang's spawned children inherit
+    sys.path); SGLang's cache goes to a temporary directory."""
     if str(STAND_IN) not in sys.path:
         sys.path.insert(0, str(STAND_IN))
-    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    if str(STAND_IN) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(STAND_IN), *filter(None, paths)])
     os.environ.setdefault("SGLANG_CACHE_DIR", str(Path(tempfile.gettempdir()) / "sglang-tests"))
 
 
 def child_env() -> dict[str, str]:
-    """The environment for a process that runs SGLang on the CPU (a server, a worker)."""
+    """The environment of a process that runs SGLang on the CPU (a server, a worker): the
+    stand-in first on PYTHONPATH."""
     use_stand_in()
-    return {**os.environ, "SGLANG_USE_CPU_ENGINE": "1", "PYTHONUNBUFFERED": "1"}
+    paths = [str(STAND_IN), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(paths),
+        "SGLANG_USE_CPU_ENGINE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def settings(**wire: Any) -> Settings:

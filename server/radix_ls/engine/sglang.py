@@ -315,6 +315,13 @@ class SGLangEngine(Engine):
     def model_name(self) -> str:
         return self._model
 
+    @property
+    def active_generations(self) -> int:
+        """Our streams still open, or the requests SGLang's tokenizer manager still tracks
+        (`rid_to_state`) if more: a cancel must leave nothing running inside SGLang."""
+        tracked = getattr(self._engine.tokenizer_manager, "rid_to_state", None) or ()
+        return max(self._active, len(tracked))
+
     def _tokenizer(self) -> Any:
         if self._closed:
             raise EngineError("engine is closed")
