@@ -12,7 +12,7 @@ import re
 import pytest
 import pytest_asyncio
 
-from radix_ls.engine.base import Engine, GenerationRequest
+from radix_ls.engine.base import Engine, EngineError, GenerationRequest
 from radix_ls.engine.llamacpp import LlamaCppEngine
 from radix_ls.engine.remote import RemoteConfig, RemoteEngine
 
@@ -54,7 +54,10 @@ async def remote_engine(remote_server):
     await eng.close()
 
 
-@pytest.fixture(params=["llamacpp", "remote", "sglang"])
+SGLANG = pytest.param("sglang", marks=cpu.MARKS)
+
+
+@pytest.fixture(params=["llamacpp", "remote", SGLANG])
 def engine(request) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
@@ -147,3 +150,37 @@ async def test_constrained_answer(engine):
         )
     )
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,11}", result.text), repr(result.text)
+
+
+@pytest.mark.sglang
+@pytest.mark.timeout(2400)
+async def test_sglang_cancel_leaves_nothing_running_in_sglang(sglang_engine):
+    """SGLang's own state, not only ours: its tokenizer manager tracks no request and its
+    scheduler reports none running or waiting."""
+    manager = sglang_engine._engine.tokenizer_manager
+    stream = sglang_engine.stream(GenerationRequest(PROMPT, max_tokens=3000))
+    await anext(stream)
+    assert len(manager.rid_to_state) == 1
+    await stream.aclose()
+    await _until(lambda: not manager.rid_to_state)
+
+    async def scheduler_idle() -> bool:
+        loads = await manager.get_loads()
+        return all(load.num_running_reqs == load.num_waiting_reqs == 0 for load in loads)
+
+    for _ in range(200):
+        if await scheduler_idle():
+            break
+        await asyncio.sleep(0.05)
+    assert await scheduler_idle()
+
+
+@pytest.mark.sglang
+@pytest.mark.timeout(2400)
+async def test_sglang_rejection_is_an_error_with_its_message(sglang_engine):
+    """The scheduler rejects an invalid regex with an abort: an error, not a user cancel."""
+    with pytest.raises(EngineError, match="regex"):
+        await sglang_engine.generate(GenerationRequest(PROMPT, max_tokens=8, regex="(["))
+    assert sglang_engine.last_stats.finish_reason == "error"
+    after = await sglang_engine.generate(GenerationRequest(PROMPT, max_tokens=4))
+    assert after.stats.completion_tokens == 4

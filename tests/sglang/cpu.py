@@ -21,6 +21,9 @@ from radix_ls.engine.detect import sglang_missing
 ROOT = Path(__file__).resolve().parents[2]
 HF_MODEL = ROOT / "tests" / "fixtures" / "tiny-qwen3-moe-hf"
 STAND_IN = Path(__file__).resolve().parent / "kernels"  # holds the sgl_kernel stand-in
+# The marks of every test that runs SGLang: `-m "not sglang"` leaves them out; an engine start
+# takes minutes on 2 busy cores, far over the suite's default timeout.
+MARKS = [pytest.mark.sglang, pytest.mark.timeout(2400)]
 # Small enough for a shared 2-core machine: the tiny model's KV cache takes 512 bytes a token.
 CPU_WIRE: dict[str, Any] = {
     "engine": "sglang",

@@ -151,13 +151,11 @@ def _contained(level: int) -> Iterator[None]:
 
 
 def _sglang_processes() -> set[multiprocessing.Process]:
-    """SGLang's processes among this process's multiprocessing children: those running an
-    SGLang function (scheduler, detokenizer...). Other children (the index pool) run ours."""
-    return {
-        proc
-        for proc in multiprocessing.active_children()
-        if getattr(getattr(proc, "_target", None), "__module__", "").startswith("sglang.")
-    }
+    """This process's live children made with the default context's `multiprocessing.Process`,
+    as SGLang makes its scheduler and detokenizer; compared before and after a build, they
+    are that engine's. (Process objects forget their target once started; radix-ls' own
+    pools pass a context, so their processes are of another class.)"""
+    return {p for p in multiprocessing.active_children() if type(p) is multiprocessing.Process}
 
 
 def _end_processes(processes: Iterable[multiprocessing.Process]) -> None:
