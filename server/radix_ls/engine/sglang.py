@@ -400,15 +400,29 @@ class SGLangEngine(Engine):
             self.last_stats = stats
             yield Chunk("", stats)
         finally:
-            if finish in (None, "stop") and meta.get("finish_reason") is None:
-                # Stopped by us (cancel or stop_check), not by the model: free the slot.
-                self._engine.tokenizer_manager.abort_request(rid=rid)
-            if outputs is not None:
-                with contextlib.suppress(Exception):
-                    await outputs.aclose()
-            if finish in (None, "error"):
-                self.last_stats = self._stats(request, clock, meta, finish or "cancelled")
-            self._active -= 1
+            try:
+                await self._end_request(rid, outputs, aborted=meta.get("finish_reason") is None)
+            finally:
+                if finish in (None, "error"):
+                    self.last_stats = self._stats(request, clock, meta, finish or "cancelled")
+                self._active -= 1
+
+    async def _end_request(self, rid: str, outputs: Any, *, aborted: bool) -> None:
+        """Close SGLang's stream; a request the model did not finish (cancel, stop_check,
+        error) is aborted, and waited for (briefly) until SGLang no longer tracks it, so that
+        nothing of it runs on once its stream has ended."""
+        manager = self._engine.tokenizer_manager
+        if aborted:
+            manager.abort_request(rid=rid)
+        if outputs is not None:
+            with contextlib.suppress(Exception):
+                await outputs.aclose()
+        tracked = getattr(manager, "rid_to_state", None)
+        for _ in range(400):  # up to ~2 s: SGLang's round trip to its scheduler
+            if tracked is None or rid not in tracked or self._failure:
+                return
+            await asyncio.sleep(0.005)
+        log.warning("SGLang still tracks request %s after its abort", rid)
 
     def _stats(
         self, request: GenerationRequest, clock: StatsClock, meta: dict[str, Any], finish: str
