@@ -92,6 +92,8 @@ class Settings:
     sglang_quantization: str = ""
     sglang_mem_fraction: float = 0.0
     sglang_context_length: int = 0
+    # most tokens in the KV cache (the prefix cache included); 0 = as many as memory allows
+    sglang_max_total_tokens: int = 0
     sglang_radix_cache: str = "auto"
     sglang_device: str = "auto"
     # "auto": SGLang's choice on CUDA, torch_native on CPU; otherwise an SGLang backend name
@@ -136,6 +138,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "sglang_ep_size": (1, 64),
     "sglang_dp_size": (1, 64),
     "sglang_context_length": (0, 1_048_576),
+    "sglang_max_total_tokens": (0, 1 << 30),
     "max_file_bytes": (1024, 64 * 1024 * 1024),
     "action_context_tokens": (256, 262144),
     "action_max_tokens": (16, 16384),

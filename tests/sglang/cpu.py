@@ -24,12 +24,16 @@ STAND_IN = Path(__file__).resolve().parent / "kernels"  # holds the sgl_kernel s
 # The marks of every test that runs SGLang: `-m "not sglang"` leaves them out; an engine start
 # takes minutes on 2 busy cores, far over the suite's default timeout.
 MARKS = [pytest.mark.sglang, pytest.mark.timeout(2400)]
-# Small enough for a shared 2-core machine: the tiny model's KV cache takes 512 bytes a token.
+# On a CPU SGLang sizes its KV cache as a fraction of the RAM available when it starts, and
+# fails if the RAM that went away while it loaded (other engines loading meanwhile included)
+# is more than that fraction: a large fraction, with the cache capped at 16k tokens (8 MB for
+# the tiny model, 512 bytes a token).
 CPU_WIRE: dict[str, Any] = {
     "engine": "sglang",
     "sglangModel": str(HF_MODEL),
     "sglangDevice": "cpu",
-    "sglangMemFraction": 0.02,
+    "sglangMemFraction": 0.8,
+    "sglangMaxTotalTokens": 16384,
     "sglangContextLength": 4096,
 }
 

@@ -69,8 +69,8 @@ async def test_three_reloads_end_only_sglang_processes_and_keep_its_logs_out():
     try:
         with ProcessPoolExecutor(1, mp_context=context) as pool:
             worker = pool.submit(os.getpid).result()
-            for fraction in (0.02, 0.021, 0.022):  # a settings change reloads the engine
-                engine = await host.load(cpu.settings(sglangMemFraction=fraction))
+            for tokens in (16384, 16000, 15000):  # a settings change reloads the engine
+                engine = await host.load(cpu.settings(sglangMaxTotalTokens=tokens))
                 result = await engine.generate(GenerationRequest(PROMPT, max_tokens=4))
                 assert result.stats.completion_tokens == 4
                 assert len(sglang_children()) == 2  # this engine's scheduler and detokenizer

@@ -110,6 +110,8 @@ def server_args(settings: Settings, **overrides: Any) -> dict[str, Any]:
         args["mem_fraction_static"] = settings.sglang_mem_fraction
     if settings.sglang_context_length:
         args["context_length"] = settings.sglang_context_length
+    if settings.sglang_max_total_tokens:
+        args["max_total_tokens"] = settings.sglang_max_total_tokens
     strategy = settings.sglang_radix_cache
     if strategy == "off":
         args["disable_radix_cache"] = True
