@@ -59,7 +59,13 @@ ABORT = {
 class StandInEngine:
     """Streams `pieces` as SGLang does. A piece of "" is a chunk that adds no text."""
 
-    def __init__(self, pieces: list[str], finish: dict | None = None, delay: float = 0.0):
+    def __init__(
+        self,
+        pieces: list[str],
+        finish: dict | None = None,
+        delay: float = 0.0,
+        register_atexit: bool = False,
+    ):
         self.pieces = pieces
         self.finish = finish or {"type": "length", "length": len(pieces)}
         self.delay = delay
@@ -67,7 +73,8 @@ class StandInEngine:
         self.calls: list[dict] = []
         self.seen: set[str] = set()
         self.shut_down = False
-        atexit.register(self.shutdown)
+        if register_atexit:  # as SGLang's Engine.__init__ does
+            atexit.register(self.shutdown)
 
     async def async_generate(self, prompt=None, sampling_params=None, stream=False, rid=None):
         self.calls.append({"prompt": prompt, "sampling_params": sampling_params, "rid": rid})
@@ -136,7 +143,8 @@ def test_close_leaves_no_atexit_hook():
         "import asyncio\n"
         "from tests.engine.test_sglang_offline import StandInEngine\n"
         "from radix_ls.engine.sglang import SGLangEngine\n"
-        "asyncio.run(SGLangEngine(StandInEngine(['a']), 'm').close())\n"
+        "engine = StandInEngine(['a'], register_atexit=True)\n"
+        "asyncio.run(SGLangEngine(engine, 'm').close())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
