@@ -21,6 +21,7 @@ from radix_ls.engine.detect import (
 )
 from radix_ls.engine.llamacpp import weight_repacking
 from radix_ls.engine.models import DEFAULT_MODEL, KNOWN_MODELS
+from radix_ls.engine.sglang import attention_backend
 
 
 def _embedded_model(cache_dir: Path) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def report(settings: Settings) -> dict[str, Any]:
                 "missing": missing,
                 "device": device,
                 "device_setting": settings.sglang_device,
-                "attention_backend": _attention_backend(settings, device),
+                "attention_backend": attention_backend(settings, device),
             },
             "remote": _remote(settings),
         },
@@ -112,22 +113,12 @@ def report(settings: Settings) -> dict[str, Any]:
         "engine_setting": settings.engine,
         "would_run": would_run,
         "why": (
-            f"engine=auto: {'a GPU and sglang are present' if auto == 'sglang' else _no_gpu()}"
+            "engine=auto: "
+            + ("a GPU and sglang are present" if auto == "sglang" else str(sglang_missing("cuda")))
             if settings.engine == "auto"
             else f"engine={settings.engine} was asked for"
         ),
     }
-
-
-def _attention_backend(settings: Settings, device: str) -> str:
-    backend = settings.sglang_attention_backend
-    if backend != "auto":
-        return backend
-    return "torch_native" if device == "cpu" else "auto (SGLang's choice)"
-
-
-def _no_gpu() -> str:
-    return sglang_missing("cuda") or "no GPU"
 
 
 def _sglang_line(sglang: dict[str, Any]) -> str:
@@ -135,9 +126,12 @@ def _sglang_line(sglang: dict[str, Any]) -> str:
     if not sglang["usable"]:
         return f"not usable {where}: {sglang['missing']}"
     speed = ": for testing, not speed" if sglang["device"] == "cpu" else ""
+    backend = sglang["attention_backend"]
+    if backend == "auto":
+        backend = "SGLang's choice"
     return (
         f"sglang {sglang['package']}, torch {sglang['torch']}: ok {where}{speed}, "
-        f"attention backend {sglang['attention_backend']}"
+        f"attention backend {backend}"
     )
 
 

@@ -24,6 +24,7 @@ from radix_ls.config import resolve
 from radix_ls.engine.base import GenerationRequest
 from radix_ls.engine.llamacpp import LlamaCppEngine
 from radix_ls.engine.remote import RemoteConfig, RemoteEngine
+from radix_ls.engine.sglang import CPU_WARNING
 from radix_ls.features import postprocess
 from radix_ls.features.completion import CompletionService
 from radix_ls.workspace.documents import DocumentSnapshot
@@ -153,6 +154,11 @@ async def test_inline_completion_is_the_post_processed_greedy_sglang_answer(
     assert expected is not None, f"the tiny model gave nothing useful: {direct!r}"
     items = result.items if result is not None else []
     assert [item.insert_text for item in items] == [expected]
+
+
+async def test_the_server_warns_that_sglang_on_a_cpu_is_for_testing(lsp):
+    warned = [m.message for m in lsp.log_messages if m.type == types.MessageType.Warning]
+    assert any(CPU_WARNING in message for message in warned), warned
 
 
 async def test_second_keystroke_reuses_cached_tokens(lsp, workspace):

@@ -120,16 +120,22 @@ def server_args(settings: Settings, **overrides: Any) -> dict[str, Any]:
         args["page_size"] = HYBRID_PAGE_SIZE
     elif strategy == "no_buffer":
         args["mamba_radix_cache_strategy"] = "no_buffer"
-    backend = settings.sglang_attention_backend
-    if sglang_device(settings.sglang_device) == "cpu":
-        # CUDA graphs and the overlap scheduler need CUDA; SGLang's CPU default backend
-        # (intel_amx) needs sgl_kernel's CPU build, torch_native only torch.
+    device = sglang_device(settings.sglang_device)
+    if device == "cpu":
+        # CUDA graphs and the overlap scheduler need CUDA
         args.update(device="cpu", disable_cuda_graph=True, disable_overlap_schedule=True)
-        backend = "torch_native" if backend == "auto" else backend
+    backend = attention_backend(settings, device)
     if backend != "auto":
         args["attention_backend"] = backend
     args.update(overrides)
     return args
+
+
+def attention_backend(settings: Settings, device: str) -> str:
+    """The attention backend asked of SGLang ("auto": SGLang's choice). On a CPU `auto` is
+    torch_native: SGLang's CPU default, intel_amx, needs sgl_kernel's CPU build."""
+    backend = settings.sglang_attention_backend
+    return "torch_native" if backend == "auto" and device == "cpu" else backend
 
 
 @contextlib.contextmanager
