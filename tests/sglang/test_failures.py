@@ -14,12 +14,7 @@ from tests.lsp.harness import inline, open_document, running_server, status, wai
 
 from . import cpu
 
-# one engine start takes minutes on 2 busy cores: far over the suite's default timeout
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.sglang,
-    pytest.mark.timeout(2400),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), *cpu.MARKS]
 
 
 async def test_a_dying_scheduler_is_an_error_and_the_server_lives_on(tmp_path, monkeypatch):

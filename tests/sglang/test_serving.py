@@ -45,12 +45,7 @@ from tests.lsp.test_inline_completion import SOURCE
 
 from . import cpu, servers
 
-# one engine start takes minutes on 2 busy cores: far over the suite's default timeout
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.sglang,
-    pytest.mark.timeout(2400),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), *cpu.MARKS]
 
 # FIM prompts (the tiny model's name says Qwen3, whose default is the chat template); no
 # index, so that the prompt is the current file's alone and the test can plan it too

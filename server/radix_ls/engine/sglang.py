@@ -452,9 +452,23 @@ class SGLangEngine(Engine):
             return
         self._closed = True
         _sigquit.engines.discard(self)
-        for task in list(getattr(self._engine.tokenizer_manager, "asyncio_tasks", ())):
+        manager = self._engine.tokenizer_manager
+        for task in list(getattr(manager, "asyncio_tasks", ())):
             task.cancel()
         await asyncio.to_thread(_shutdown, self._engine, self._processes)
+        _close_sockets(manager)
+
+
+def _close_sockets(owner: Any) -> None:
+    """Close the ZMQ contexts of the sockets `owner` (the tokenizer manager) holds, dropping
+    unsent messages: their peers are gone, and a context with unsent messages blocks forever
+    in its termination when it is garbage-collected (a hang at a reload, or at exit)."""
+    zmq = sys.modules.get("zmq")  # SGLang imports it; without it there is no socket
+    if zmq is None:
+        return
+    contexts = {s.context for s in vars(owner).values() if isinstance(s, zmq.Socket)}
+    for context in contexts:
+        context.destroy(linger=0)
 
 
 def _shutdown(engine: Any, processes: set[multiprocessing.Process]) -> None:
