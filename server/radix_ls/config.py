@@ -21,6 +21,8 @@ PROMPT_TEMPLATES = ("auto", "qwen-fim", "qwen-chat", "prefix")
 PROMPT_LAYOUTS = ("split", "psm")
 SGLANG_QUANTIZATION = ("", "fp8")
 SGLANG_RADIX_CACHE = ("auto", "extra_buffer", "no_buffer", "off")
+# auto: cuda where nvidia-smi lists a GPU, else cpu (for testing, not speed)
+SGLANG_DEVICES = ("auto", "cuda", "cpu")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 COMPLETION_ITEM = ("auto", "always", "never")
 # Code actions, by the short id the CLI and the `codeActions` setting use.
@@ -93,7 +95,12 @@ class Settings:
     sglang_quantization: str = ""
     sglang_mem_fraction: float = 0.0
     sglang_context_length: int = 0
+    # most tokens in the KV cache (the prefix cache included); 0 = as many as memory allows
+    sglang_max_total_tokens: int = 0
     sglang_radix_cache: str = "auto"
+    sglang_device: str = "auto"
+    # "auto": SGLang's choice on CUDA, torch_native on CPU; otherwise an SGLang backend name
+    sglang_attention_backend: str = "auto"
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -134,6 +141,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "sglang_ep_size": (1, 64),
     "sglang_dp_size": (1, 64),
     "sglang_context_length": (0, 1_048_576),
+    "sglang_max_total_tokens": (0, 1 << 30),
     "max_file_bytes": (1024, 64 * 1024 * 1024),
     "action_context_tokens": (256, 262144),
     "action_max_tokens": (16, 16384),
@@ -153,6 +161,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "completion_item": COMPLETION_ITEM,
     "sglang_quantization": SGLANG_QUANTIZATION,
     "sglang_radix_cache": SGLANG_RADIX_CACHE,
+    "sglang_device": SGLANG_DEVICES,
     "code_actions": ACTION_IDS,
 }
 

@@ -11,9 +11,17 @@ from typing import Any
 
 from radix_ls import __version__
 from radix_ls.config import Settings
-from radix_ls.engine.detect import gpu_devices, has_module, package_version, sglang_missing
+from radix_ls.engine.detect import (
+    auto_engine,
+    gpu_devices,
+    has_module,
+    package_version,
+    sglang_device,
+    sglang_missing,
+)
 from radix_ls.engine.llamacpp import weight_repacking
 from radix_ls.engine.models import DEFAULT_MODEL, KNOWN_MODELS
+from radix_ls.engine.sglang import attention_backend
 
 
 def _embedded_model(cache_dir: Path) -> dict[str, Any]:
@@ -71,8 +79,9 @@ def _remote(settings: Settings) -> dict[str, Any]:
 
 def report(settings: Settings) -> dict[str, Any]:
     gpus = gpu_devices()
-    missing = sglang_missing()
-    auto = "sglang" if missing is None else "llamacpp"
+    device = sglang_device(settings.sglang_device)
+    missing = sglang_missing(device)
+    auto = auto_engine()
     would_run = auto if settings.engine == "auto" else settings.engine
     return {
         "radix_ls": __version__,
@@ -91,6 +100,9 @@ def report(settings: Settings) -> dict[str, Any]:
                 "torch": package_version("torch"),
                 "usable": missing is None,
                 "missing": missing,
+                "device": device,
+                "device_setting": settings.sglang_device,
+                "attention_backend": attention_backend(settings, device),
             },
             "remote": _remote(settings),
         },
@@ -101,11 +113,26 @@ def report(settings: Settings) -> dict[str, Any]:
         "engine_setting": settings.engine,
         "would_run": would_run,
         "why": (
-            f"engine=auto: {'a GPU and sglang are present' if missing is None else missing}"
+            "engine=auto: "
+            + ("a GPU and sglang are present" if auto == "sglang" else str(sglang_missing("cuda")))
             if settings.engine == "auto"
             else f"engine={settings.engine} was asked for"
         ),
     }
+
+
+def _sglang_line(sglang: dict[str, Any]) -> str:
+    where = f"on {sglang['device']} (sglangDevice={sglang['device_setting']})"
+    if not sglang["usable"]:
+        return f"not usable {where}: {sglang['missing']}"
+    speed = ": for testing, not speed" if sglang["device"] == "cpu" else ""
+    backend = sglang["attention_backend"]
+    if backend == "auto":
+        backend = "SGLang's choice"
+    return (
+        f"sglang {sglang['package']}, torch {sglang['torch']}: ok {where}{speed}, "
+        f"attention backend {backend}"
+    )
 
 
 def render(info: dict[str, Any]) -> str:
@@ -129,12 +156,7 @@ def render(info: dict[str, Any]) -> str:
             if llama["importable"]
             else "not installed (pip install 'radix-ls[cpu]')"
         ),
-        "  sglang    "
-        + (
-            f"sglang {sglang['package']}, torch {sglang['torch']}: ok"
-            if sglang["usable"]
-            else f"not usable: {sglang['missing']}"
-        ),
+        "  sglang    " + _sglang_line(sglang),
         "  remote    " + _remote_line(remote),
         "Models:",
         f"  embedded default ({embedded['name']}): "

@@ -1,23 +1,25 @@
 """One contract every engine passes: streaming, stop sequences, max tokens, cancellation
 mid-stream, concurrent requests, stats. Runs against the llama.cpp engine, the remote engine
-talking to a real llama-cpp-python OpenAI-compatible server on loopback, and the SGLang engine
-where CUDA and sglang are present (skipped elsewhere, with the reason)."""
+talking to a real llama-cpp-python OpenAI-compatible server on loopback, and the real SGLang
+engine on the CPU with the tiny model (one engine for the module, so every test here runs on
+the module's event loop: SGLang's tokenizer manager binds the loop of its first use)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 
 import pytest
+import pytest_asyncio
 
-from radix_ls.config import resolve
-from radix_ls.engine.base import Engine, GenerationRequest
-from radix_ls.engine.detect import sglang_missing
+from radix_ls.engine.base import Engine, EngineError, GenerationRequest
 from radix_ls.engine.llamacpp import LlamaCppEngine
 from radix_ls.engine.remote import RemoteConfig, RemoteEngine
 
+from ..sglang import cpu
 from .servers import llama_server
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PROMPT = "<|fim_prefix|>def add(a, b):\n    <|fim_suffix|>\n<|fim_middle|>"
 
@@ -28,26 +30,36 @@ def remote_server(tiny_model):
         yield server
 
 
-@pytest.fixture(params=["llamacpp", "remote", "sglang"])
-async def engine(request, tiny_model):
-    if request.param == "llamacpp":
-        eng: Engine = LlamaCppEngine.load(tiny_model, n_ctx=4096)
-    elif request.param == "remote":
-        server = request.getfixturevalue("remote_server")
-        eng = await RemoteEngine.connect(RemoteConfig(url=server.url))
-    else:
-        missing = sglang_missing()
-        if missing:
-            pytest.skip(f"SGLang engine not testable here: {missing}")
-        model = os.environ.get("RADIX_LS_SGLANG_TEST_MODEL")
-        if not model:
-            pytest.skip("set RADIX_LS_SGLANG_TEST_MODEL to a local HF model dir for SGLang")
-        from radix_ls.engine.sglang import SGLangEngine
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def sglang_engine():
+    cpu.require_sglang()
+    from radix_ls.engine.sglang import SGLangEngine
 
-        settings = resolve({"engine": "sglang", "sglangModel": model}).settings
-        eng = await SGLangEngine.start(settings, print)
+    eng = await SGLangEngine.start(cpu.settings(), print)
     yield eng
     await eng.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def llamacpp_engine(tiny_model):
+    eng = LlamaCppEngine.load(tiny_model, n_ctx=4096)
+    yield eng
+    await eng.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def remote_engine(remote_server):
+    eng = await RemoteEngine.connect(RemoteConfig(url=remote_server.url))
+    yield eng
+    await eng.close()
+
+
+SGLANG = pytest.param("sglang", marks=cpu.MARKS)
+
+
+@pytest.fixture(params=["llamacpp", "remote", SGLANG])
+def engine(request) -> Engine:
+    return request.getfixturevalue(f"{request.param}_engine")
 
 
 async def _until(predicate, seconds: float = 10.0) -> None:
@@ -138,3 +150,37 @@ async def test_constrained_answer(engine):
         )
     )
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,11}", result.text), repr(result.text)
+
+
+@pytest.mark.sglang
+@pytest.mark.timeout(2400)
+async def test_sglang_cancel_leaves_nothing_running_in_sglang(sglang_engine):
+    """SGLang's own state, not only ours: its tokenizer manager tracks no request and its
+    scheduler reports none running or waiting."""
+    manager = sglang_engine._engine.tokenizer_manager
+    stream = sglang_engine.stream(GenerationRequest(PROMPT, max_tokens=3000))
+    await anext(stream)
+    assert len(manager.rid_to_state) == 1
+    await stream.aclose()
+    await _until(lambda: not manager.rid_to_state)
+
+    async def scheduler_idle() -> bool:
+        loads = await manager.get_loads()
+        return all(load.num_running_reqs == load.num_waiting_reqs == 0 for load in loads)
+
+    for _ in range(200):
+        if await scheduler_idle():
+            break
+        await asyncio.sleep(0.05)
+    assert await scheduler_idle()
+
+
+@pytest.mark.sglang
+@pytest.mark.timeout(2400)
+async def test_sglang_rejection_is_an_error_with_its_message(sglang_engine):
+    """The scheduler rejects an invalid regex with an abort: an error, not a user cancel."""
+    with pytest.raises(EngineError, match="regex"):
+        await sglang_engine.generate(GenerationRequest(PROMPT, max_tokens=8, regex="(["))
+    assert sglang_engine.last_stats.finish_reason == "error"
+    after = await sglang_engine.generate(GenerationRequest(PROMPT, max_tokens=4))
+    assert after.stats.completion_tokens == 4

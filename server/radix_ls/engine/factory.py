@@ -1,8 +1,10 @@
 """Engine selection: the `engine` setting turned into a started `Engine`.
 
 `auto` runs SGLang in-process where an NVIDIA GPU and sglang are present, else llama.cpp on
-the CPU. `remote` talks to an OpenAI-compatible server. Engines are started from the running
-event loop and serve on it; their blocking loads run in worker threads.
+the CPU (`engine = sglang` runs SGLang on the CPU too where `sglangDevice` says so or no GPU
+is found: for testing, not speed). `remote` talks to an OpenAI-compatible server. Engines are
+started from the running event loop and serve on it; their blocking loads run in worker
+threads.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 
 from radix_ls.config import Settings
 from radix_ls.engine.base import Engine, EngineError
-from radix_ls.engine.detect import auto_engine, sglang_missing
+from radix_ls.engine.detect import auto_engine, sglang_device, sglang_missing
 from radix_ls.engine.models import resolve_model
 
 
@@ -41,9 +43,10 @@ async def load_engine(
             )
         )
     if choice == "sglang":
-        missing = sglang_missing()
+        device = sglang_device(settings.sglang_device)
+        missing = sglang_missing(device)
         if missing:
-            raise EngineError(f"the SGLang engine cannot run here: {missing}")
+            raise EngineError(f"the SGLang engine cannot run here ({device}): {missing}")
         from radix_ls.engine.sglang import SGLangEngine
 
         return await SGLangEngine.start(settings, progress)
