@@ -107,6 +107,25 @@ class StatsClock:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def stats(
+        self,
+        request: GenerationRequest,
+        prompt_tokens: int,
+        cached_tokens: int | None,
+        completion_tokens: int,
+        finish_reason: str,
+    ) -> GenerationStats:
+        """The stats of `request`, ending now, with this clock's timings."""
+        return GenerationStats(
+            request_id=request.request_id,
+            prompt_tokens=prompt_tokens,
+            cached_tokens=cached_tokens,
+            completion_tokens=completion_tokens,
+            time_to_first_token_s=self.first,
+            total_s=self.elapsed(),
+            finish_reason=finish_reason,
+        )
+
 
 class Engine(abc.ABC):
     """A loaded model that turns prompts into streamed text."""

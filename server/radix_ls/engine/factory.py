@@ -31,17 +31,7 @@ async def load_engine(
         from radix_ls.engine.remote import RemoteConfig, RemoteEngine
 
         progress(f"Connecting to {settings.remote_url}...")
-        return await RemoteEngine.connect(
-            RemoteConfig(
-                url=settings.remote_url,
-                model=settings.remote_model,
-                api_key_env=settings.remote_api_key_env,
-                connect_timeout=settings.remote_connect_timeout,
-                read_timeout=settings.remote_read_timeout,
-                retries=settings.remote_retries,
-                ca_bundle=settings.remote_ca_bundle,
-            )
-        )
+        return await RemoteEngine.connect(RemoteConfig.from_settings(settings))
     if choice == "sglang":
         device = sglang_device(settings.sglang_device)
         missing = sglang_missing(device)

@@ -25,7 +25,6 @@ from radix_ls.engine.base import (
     Engine,
     EngineError,
     GenerationRequest,
-    GenerationStats,
     StatsClock,
 )
 from radix_ls.engine.templates import family_of
@@ -312,15 +311,7 @@ class LlamaCppEngine(Engine):
                     sent = safe
         if len(text) > sent and finish != "cancelled":
             emit(Chunk(text[sent:]))
-        stats = GenerationStats(
-            request_id=request.request_id,
-            prompt_tokens=len(tokens),
-            cached_tokens=cached,
-            completion_tokens=len(completion),
-            time_to_first_token_s=clock.first,
-            total_s=clock.elapsed(),
-            finish_reason=finish,
-        )
+        stats = clock.stats(request, len(tokens), cached, len(completion), finish)
         self.last_stats = stats
         return Chunk("", stats)
 

@@ -18,38 +18,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from radix_ls.engine.base import (
-    Chunk,
-    Engine,
-    EngineError,
-    GenerationRequest,
-    GenerationStats,
-    StatsClock,
-)
+from radix_ls.config import Settings
+from radix_ls.engine.base import Chunk, Engine, EngineError, GenerationRequest, StatsClock
+
+if TYPE_CHECKING:
+    from radix_ls.engine.base import GenerationStats
 
 log = logging.getLogger("radix_ls.remote")
 
 _RETRYABLE_STATUS = {502, 503, 504}
 
 
+# the settings' defaults are the remote engine's: one place says what they are
+_DEFAULTS = Settings()
+
+
 @dataclass(frozen=True)
 class RemoteConfig:
     url: str
-    model: str = ""
-    api_key_env: str = "RADIX_LS_API_KEY"
-    connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-    retries: int = 2
-    ca_bundle: str = ""
+    model: str = _DEFAULTS.remote_model
+    api_key_env: str = _DEFAULTS.remote_api_key_env
+    connect_timeout: float = _DEFAULTS.remote_connect_timeout
+    read_timeout: float = _DEFAULTS.remote_read_timeout
+    retries: int = _DEFAULTS.remote_retries
+    ca_bundle: str = _DEFAULTS.remote_ca_bundle
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteConfig:
+        """Each field from the setting of the same name (`remoteUrl` for `url`...)."""
+        fields = dataclasses.fields(cls)
+        return cls(**{f.name: getattr(settings, f"remote_{f.name}") for f in fields})
 
 
 def _base_url(url: str) -> str:
@@ -240,14 +248,12 @@ class RemoteEngine(Engine):
         finish: str,
     ) -> GenerationStats:
         details = usage.get("prompt_tokens_details") or {}
-        return GenerationStats(
-            request_id=request.request_id,
-            prompt_tokens=int(usage.get("prompt_tokens") or estimate_tokens(request.prompt)),
-            cached_tokens=details.get("cached_tokens"),
-            completion_tokens=int(usage.get("completion_tokens") or pieces),
-            time_to_first_token_s=clock.first,
-            total_s=clock.elapsed(),
-            finish_reason=finish,
+        return clock.stats(
+            request,
+            int(usage.get("prompt_tokens") or estimate_tokens(request.prompt)),
+            details.get("cached_tokens"),
+            int(usage.get("completion_tokens") or pieces),
+            finish,
         )
 
     async def close(self) -> None:

@@ -52,18 +52,14 @@ import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from radix_ls.config import Settings
-from radix_ls.engine.base import (
-    Chunk,
-    Engine,
-    EngineError,
-    GenerationRequest,
-    GenerationStats,
-    StatsClock,
-)
+from radix_ls.engine.base import Chunk, Engine, EngineError, GenerationRequest, StatsClock
 from radix_ls.engine.detect import sglang_device
+
+if TYPE_CHECKING:
+    from radix_ls.engine.base import GenerationStats
 
 log = logging.getLogger("radix_ls.sglang")
 
@@ -435,14 +431,12 @@ class SGLangEngine(Engine):
     def _stats(
         self, request: GenerationRequest, clock: StatsClock, meta: dict[str, Any], finish: str
     ) -> GenerationStats:
-        return GenerationStats(
-            request_id=request.request_id,
-            prompt_tokens=int(meta.get("prompt_tokens") or 0),
-            cached_tokens=meta.get("cached_tokens"),
-            completion_tokens=int(meta.get("completion_tokens") or 0),
-            time_to_first_token_s=clock.first,
-            total_s=clock.elapsed(),
-            finish_reason=finish,
+        return clock.stats(
+            request,
+            int(meta.get("prompt_tokens") or 0),
+            meta.get("cached_tokens"),
+            int(meta.get("completion_tokens") or 0),
+            finish,
         )
 
     async def close(self) -> None:
