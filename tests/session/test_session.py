@@ -255,3 +255,35 @@ async def test_snippets_keep_their_order_while_a_function_is_typed(tmp_path, tin
     needed = ("definition", "pkg/a_lib9.py", 4)
     assert needed not in lists[0]  # not among the first choice: lib9 is used later
     assert needed in lists[-1]  # the line using lib9 got its definition, appended
+
+
+async def test_a_request_for_a_longer_prefix_joins_the_running_generation(tmp_path, tiny_model):
+    """A request whose prefix only extends a running generation's (the user typed at its
+    cursor; the editor cancelled and asked again) waits for it and answers with the rest of
+    its answer: no second model call."""
+    root = _workspace(tmp_path)
+    session = Session(root, _settings(tiny_model, maxTokens=400, maxLines=200), Recorder())
+    await session.load_engine()
+    try:
+        main = root / "main.py"
+        snapshot = _open(session, main)
+        at = snapshot.text.index("    return result")
+        expected = await session.complete(snapshot, at)  # the greedy answer here
+        assert expected is not None and expected.text, "the tiny model gave no answer here"
+        session.close_document(snapshot.uri)  # opened again: no suggestion remembered
+        snapshot = _open(session, main)
+        first = asyncio.ensure_future(session.complete(snapshot, at))
+        await asyncio.sleep(0)  # its first step registers the generation
+        assert snapshot.uri in session.typing.running
+        typed = expected.text[0]
+        edited = session.edit_document(snapshot.uri, 2, [TextEdit(at, at, typed)])
+        joined = await session.complete(edited, at + 1)
+        stale = await first  # the document moved on: no answer for the first request
+    finally:
+        await session.close()
+    answer = session.typing.suggestions.get(snapshot.uri)
+    assert session.counters["joined"] == 1
+    assert session.counters["modelCalls"] == 2  # the first answer's and the joined one's
+    assert stale is None
+    assert joined is not None and answer is not None
+    assert joined.text == answer.text[1:] and joined.stats.finish_reason == "joined"

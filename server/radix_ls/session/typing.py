@@ -17,11 +17,14 @@ A document has at most one generation running for completions; nothing here bloc
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from radix_ls.features.completion import Completion
+
+log = logging.getLogger("radix_ls")
 
 
 def typed_since(before0: str, after0: str, before: str, after: str) -> str | None:
@@ -105,6 +108,10 @@ class TypingState:
             if not partial or partial.startswith(typed) or typed.startswith(partial):
                 r.typed = typed
                 return
+            log.debug("completion generation for %s aborted: %r typed, %r generated", uri,
+                      typed[:40], partial[:40])  # fmt: skip
+        else:
+            log.debug("completion generation for %s aborted: edited away from its cursor", uri)
         self.abort(uri)
 
     def abort(self, uri: str) -> None:
