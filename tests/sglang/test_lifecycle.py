@@ -1,6 +1,7 @@
 """The real SGLang engine's lifecycle on the CPU: three settings-change reloads through the
 session's EngineHost end and reap only SGLang's own processes (our worker pool survives, no
-zombies), and SGLang's logging stays out of ours (nothing under WARNING from its loggers, no
+zombies), a scheduler that dies fails the engine's requests instead of the process, and
+SGLang's logging stays out of ours (nothing under WARNING from its loggers, no
 `server_args=` dump, the root logger's handlers as they were)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from radix_ls.engine.base import GenerationRequest
+from radix_ls.engine.base import EngineError, GenerationRequest
 from radix_ls.session.engine import EngineHost
 from radix_ls.session.events import LogEvents
 
@@ -61,6 +62,20 @@ def zombies() -> list[psutil.Process]:
     ]
 
 
+async def a_dead_scheduler_fails_the_engine(engine) -> None:
+    """SGLang's watchdog reports a dead child with SIGQUIT to this process: the generation
+    running then and every later one fail with an EngineError (the process lives on)."""
+    stream = engine.stream(GenerationRequest(PROMPT, max_tokens=3000))
+    await anext(stream)
+    (scheduler,) = [c for c in sglang_children() if c.cmdline()[0] == "sglang::scheduler"]
+    scheduler.kill()
+    with pytest.raises(EngineError, match="died"):
+        async for _ in stream:
+            pass
+    with pytest.raises(EngineError, match="must be reloaded"):
+        await engine.generate(GenerationRequest(PROMPT, max_tokens=4))
+
+
 async def test_three_reloads_end_only_sglang_processes_and_keep_its_logs_out():
     cpu.require_sglang()
     root = logging.getLogger()
@@ -84,6 +99,7 @@ async def test_three_reloads_end_only_sglang_processes_and_keep_its_logs_out():
                 assert zombies() == []
                 assert pool.submit(os.getpid).result() == worker
                 closed = sockets(engine)
+            await a_dead_scheduler_fails_the_engine(engine)
             await host.stop()
             assert all(s.closed for s in closed)
             assert sglang_children() == []
