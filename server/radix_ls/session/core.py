@@ -23,7 +23,12 @@ from radix_ls.session.engine import EngineHost
 from radix_ls.session.events import Events, LogEvents, SessionError
 from radix_ls.session.index import IndexHost
 from radix_ls.session.typing import Running, Suggestion, TypingState, rest_of
-from radix_ls.workspace.documents import DocumentSnapshot, DocumentStore, TextEdit
+from radix_ls.workspace.documents import (
+    MAX_DOCUMENT_CHARS,
+    DocumentSnapshot,
+    DocumentStore,
+    TextEdit,
+)
 
 if TYPE_CHECKING:
     # imported where used: `radix-ls index` never loads the completion and action code
@@ -37,10 +42,6 @@ if TYPE_CHECKING:
     from radix_ls.features.completion import Completion, CompletionPlan, CompletionService
 
 log = logging.getLogger("radix_ls")
-
-# Completions skip documents larger than this (minified bundles, generated data): building
-# context for them on every keystroke would cost more than it could help.
-MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from radix_ls.workspace import paths
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
-# Documents larger than this are not parsed (minified bundles, generated data): nothing the
-# parse gives (context, code actions) is worth its cost on every keystroke there.
-MAX_PARSED_CHARS = 4 * 1024 * 1024
+# Documents larger than this are neither parsed nor completed (minified bundles, generated
+# data): nothing the parse or a completion gives is worth its cost on every keystroke there.
+MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
 
 
 class DocumentError(ValueError):
@@ -99,7 +99,7 @@ class DocumentStore:
     """Open documents by URI, each with its one incremental parse.
 
     Mutated only from the event loop; readers take snapshots. A document in a language of the
-    registry (grammars/manifest.json) and under `MAX_PARSED_CHARS` is parsed once when opened
+    registry (grammars/manifest.json) and under `MAX_DOCUMENT_CHARS` is parsed once when opened
     and re-parsed incrementally on each edit (`index.incremental`); every snapshot carries
     that version's tree, so completion context and code actions never parse it again.
     """
@@ -172,9 +172,9 @@ class DocumentStore:
                 doc = None
             if doc is None or doc.text != text:
                 doc = self._parse(new)  # out of step: parse the new text afresh
-        elif old.tree is None and len(old.text) > MAX_PARSED_CHARS >= len(text):
+        elif old.tree is None and len(old.text) > MAX_DOCUMENT_CHARS >= len(text):
             doc = self._parse(new)  # shrank under the limit
-        if doc is not None and len(text) > MAX_PARSED_CHARS:
+        if doc is not None and len(text) > MAX_DOCUMENT_CHARS:
             self._forget(uri)
             doc = None
         new = replace(new, tree=doc.tree) if doc is not None else new
@@ -188,7 +188,7 @@ class DocumentStore:
 
     def _parse(self, snapshot: DocumentSnapshot) -> IncrementalDocument | None:
         language = languages.language_for(snapshot.language_id, snapshot.path)
-        if language is None or len(snapshot.text) > MAX_PARSED_CHARS:
+        if language is None or len(snapshot.text) > MAX_DOCUMENT_CHARS:
             return None
         rel = self.relative(snapshot)
         doc = IncrementalDocument(language, snapshot.text, rel or snapshot.display_path)
