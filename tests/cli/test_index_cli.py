@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 from tests.cli.test_complete import run
 from tests.lsp.test_index import MAIN, _project
@@ -54,3 +56,18 @@ def test_context_errors(tmp_path, tiny_model):
     assert out.returncode == 2 and "not a directory" in out.stderr
     out = run("context", str(tmp_path), "--file", "a.py", "--line", "1", "--col", "1")
     assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_index_skips_a_file_name_not_valid_utf8(tmp_path):
+    """issue 14 item 8: `radix-ls index` exited 1 with a traceback (UnicodeEncodeError) on one
+    file whose name is not valid UTF-8; listed by git here (`git ls-files -z`)."""
+    _project(tmp_path / "w")
+    subprocess.run(["git", "init", "-q", str(tmp_path / "w")], check=True)
+    with open(os.path.join(os.fsencode(tmp_path / "w"), b"caf\xe9.py"), "wb") as handle:
+        handle.write(b"def latin_name():\n    pass\n")
+    out = run("index", str(tmp_path / "w"), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["files"] == 3
+    assert report["skipped_files"] == {"caf\\xe9.py": "file name not valid UTF-8"}
+    assert "Traceback" not in out.stderr

@@ -53,7 +53,7 @@ from radix_ls.index.records import (
     WriteEntry,
 )
 from radix_ls.index.resolve import PathSet, Resolver
-from radix_ls.index.scan import CONTENT_REASONS, Candidate, candidate, scan
+from radix_ls.index.scan import CONTENT_REASONS, Candidate, candidate, scan, storable
 from radix_ls.index.store import FileState, IndexStore
 from radix_ls.workspace.paths import relative
 
@@ -152,11 +152,12 @@ class Indexer:
                 if not self.ignore.is_ignored(path):
                     found = candidate(self.root, path, self.max_file_bytes)
                 if found is None:
+                    path = storable(path)  # the key it was stored under, if it was
                     removed.append(path)
                     changed_set |= scanned.pop(path, None) is not None
                 else:
-                    changed_set |= path not in scanned
-                    scanned[path] = found
+                    changed_set |= found.path not in scanned
+                    scanned[found.path] = found
                     current.append(found)
             if changed_set:
                 self._set_scan(scanned)

@@ -6,7 +6,9 @@ Either way the default and user excludes apply, and directory symlinks are never
 
 Skips, each with a reason the index records and logs:
 - by name or stat (decided while scanning, without reading): lockfiles, minified/bundled
-  names (`*.min.js`), files over the size limit, symlinks that lead outside the workspace;
+  names (`*.min.js`), files over the size limit, symlinks that lead outside the workspace,
+  names that are not valid UTF-8 (SQLite, JSON and editors hold text; such a file is
+  recorded under its name with the bad bytes written `\\xNN`, see `storable`);
 - by content (decided by whoever reads the file): binary (a NUL byte in the first 8 KB),
   a generated-code marker near the top ("DO NOT EDIT", "@generated", ...), minified code (no
   line break in the first 8 KB of a larger file).
@@ -36,6 +38,7 @@ SKIP_BINARY = "binary"
 SKIP_GENERATED = "generated"
 SKIP_MINIFIED = "minified"
 SKIP_UNREADABLE = "unreadable"
+SKIP_BAD_NAME = "file name not valid UTF-8"
 # Decided from the content: stays valid while the file's stat does.
 CONTENT_REASONS = frozenset({SKIP_BINARY, SKIP_GENERATED, SKIP_MINIFIED})
 
@@ -121,6 +124,21 @@ def _git_ls_files(root: Path) -> list[str] | None:
     return list(dict.fromkeys(p for p in paths if p))
 
 
+def storable(path: str) -> str:
+    """`path` as valid text: itself, or for a name that is not valid UTF-8 (listed with
+    `surrogateescape`, as Python lists file names) the name with its bad bytes as `\\xNN`.
+    Every path the index stores or looks up goes through this: SQLite refuses surrogates."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate that no file name decodes to
+            return path.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return path
+
+
 def name_skip_reason(path: str) -> str | None:
     name = path.rpartition("/")[2]
     if name in LOCKFILES:
@@ -150,6 +168,8 @@ def candidate(root: Path, path: str, max_file_bytes: int) -> Candidate | None:
     full = os.path.join(root, path)
     try:
         st = os.lstat(full)
+        if storable(path) != path:  # never read; stored under its escaped name
+            return Candidate(storable(path), language, st.st_size, st.st_mtime_ns, SKIP_BAD_NAME)
         if stat.S_ISLNK(st.st_mode):
             target = Path(os.path.realpath(full))
             if not target.is_relative_to(root):
@@ -174,5 +194,5 @@ def scan(
     for path in paths:
         found = candidate(root, path, max_file_bytes)
         if found is not None:
-            out[path] = found
+            out[found.path] = found  # `storable(path)`
     return out, method

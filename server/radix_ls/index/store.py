@@ -34,6 +34,7 @@ from radix_ls.index.records import (
     Unchanged,
     WriteEntry,
 )
+from radix_ls.index.scan import storable
 
 log = logging.getLogger("radix_ls.index")
 
@@ -136,7 +137,7 @@ class IndexStore:
             ids = [
                 row[0]
                 for path in paths
-                for row in conn.execute("SELECT id FROM files WHERE path = ?", (path,))
+                for row in conn.execute("SELECT id FROM files WHERE path = ?", (storable(path),))
             ]
             _clear(conn, ids)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in ids])
@@ -207,7 +208,7 @@ class IndexStore:
         rows = self.db.conn().execute(
             f"SELECT {_DEFINITION_COLUMNS} FROM definitions d "
             "JOIN files f ON f.id = d.file_id WHERE f.path = ? ORDER BY d.start_byte",
-            (path,),
+            (storable(path),),
         )
         return [definition_from_row(path, row) for row in rows]
 
@@ -215,12 +216,13 @@ class IndexStore:
         rows = self.db.conn().execute(
             "SELECT i.module, i.names, i.line, i.kind, i.resolved FROM imports i "
             "JOIN files f ON f.id = i.file_id WHERE f.path = ? ORDER BY i.line, i.id",
-            (path,),
+            (storable(path),),
         )
         return [import_from_row(row, tuple(row[4].split("\n")) if row[4] else ()) for row in rows]
 
     def file_state(self, path: str) -> FileState | None:
-        row = self.db.conn().execute(f"{_FILE_STATE} WHERE path = ?", (path,)).fetchone()
+        row = self.db.conn().execute(f"{_FILE_STATE} WHERE path = ?", (storable(path),))
+        row = row.fetchone()
         return FileState(*row) if row else None
 
     def chunks(self) -> Iterator[Chunk]:
