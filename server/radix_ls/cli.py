@@ -278,7 +278,11 @@ def _cursor(session: Any, path: Path, line: int, col: int) -> tuple[Any, int]:
 
 def _run_session(session: Any, work: Any) -> Any:
     """Run `work(session)` on a fresh event loop, closing the session afterwards. Engine
-    failures and session refusals become `radix-ls: message` with exit status 1."""
+    failures, session refusals and an index database that fails even after the session
+    rebuilt it (a full disk, a lock held by another process) become `radix-ls: message` with
+    exit status 1, never a traceback."""
+    import sqlite3
+
     from radix_ls.engine.base import EngineError
     from radix_ls.session import SessionError
 
@@ -292,6 +296,8 @@ def _run_session(session: Any, work: Any) -> Any:
         return asyncio.run(run())
     except (EngineError, SessionError) as exc:
         raise CliError(str(exc), 1) from None
+    except sqlite3.Error as exc:
+        raise CliError(f"the workspace index failed: {exc}", 1) from None
 
 
 def _complete(args: argparse.Namespace) -> int:

@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 
+from radix_ls.config import default_cache_dir
+from radix_ls.index.db import index_path
 from tests.cli.test_complete import run
+from tests.index.conftest import corrupt_pages
 from tests.lsp.test_index import MAIN, _project
 
 
@@ -71,3 +74,27 @@ def test_index_skips_a_file_name_not_valid_utf8(tmp_path):
     assert report["files"] == 3
     assert report["skipped_files"] == {"caf\\xe9.py": "file name not valid UTF-8"}
     assert "Traceback" not in out.stderr
+
+
+def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny_model):
+    """issue 14 item 10: with random bytes in the database's pages `radix-ls index` exited 0
+    and `radix-ls context` exited 1 with a sqlite3.DatabaseError traceback."""
+    _project(tmp_path / "w")
+    assert run("index", str(tmp_path / "w")).returncode == 0
+    db = index_path(default_cache_dir(), tmp_path / "w")
+    corrupt_pages(db)
+    line = MAIN.split("\n").index("        seconds = ") + 1
+    out = run(
+        "context", str(tmp_path / "w"), "--file", "pkg/jobs.py", "--line", str(line),
+        "--col", "19", "--model", str(tiny_model), "--budget", "1024",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "index database" in out.stderr and "damaged" in out.stderr and "rebuilding" in out.stderr
+    assert "def parse_duration(text: str) -> float:" in out.stdout  # cross-file context is back
+
+    corrupt_pages(db, seed=15)
+    again = run("index", str(tmp_path / "w"), "--json")
+    assert again.returncode == 0, again.stderr
+    assert "damaged" in again.stderr
+    assert json.loads(again.stdout)["parsed"] == 3

@@ -3,6 +3,7 @@ an index holds per file as its queries answer it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 from typing import NamedTuple
@@ -58,3 +59,24 @@ def stored_files(indexer: Indexer) -> dict[str, StoredFile]:
         )
         for path in sorted(indexer.files())
     }
+
+
+def corrupt_pages(db: Path, tables: tuple[str, ...] = ("definitions", "chunks"), seed: int = 14):
+    """Write random bytes over the root pages of `tables` in the index database `db` (closed,
+    checkpointed): the damage issue 14 item 10 describes, placed where queries will hit it."""
+    import random
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        roots = [
+            conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).fetchone()[0]
+            for table in tables
+        ]
+    rng = random.Random(seed)
+    with open(db, "r+b") as handle:
+        for page in roots:  # pages are numbered from 1
+            handle.seek((page - 1) * page_size)
+            handle.write(rng.randbytes(page_size))

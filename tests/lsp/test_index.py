@@ -115,3 +115,28 @@ def _full(uri, version, text, line, typed):
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
     )
+
+
+async def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny_model):
+    """issue 14 item 10: the server showed index `error` without a message for a database
+    with random bytes in its pages, and never rebuilt it."""
+    from lsprotocol import types
+
+    from radix_ls.config import default_cache_dir
+    from radix_ls.index.db import index_path
+    from radix_ls.index.indexer import Indexer
+    from tests.index.conftest import corrupt_pages
+
+    jobs = _project(tmp_path)
+    with Indexer(tmp_path, default_cache_dir()) as indexer:
+        indexer.refresh()
+    corrupt_pages(index_path(default_cache_dir(), tmp_path))
+    async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
+        uri = open_document(client, jobs, MAIN)
+        ready = await wait_for(client, lambda s: s["index"]["state"] == "ready", within=60)
+        assert ready["index"]["detail"].startswith("3 files")
+        line = MAIN.split("\n").index("        seconds = ")
+        context = await _context(client, uri, line, 18)
+        warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+    assert any("index database" in m and "damaged" in m for m in warnings), warnings
+    assert "def parse_duration(text: str) -> float:" in context["prompt"]

@@ -1,9 +1,14 @@
 """The SQLite database under the index: its schema, connections, transactions and bulk loading.
 
-`<cache_dir>/index/<sha1(resolved workspace path)[:16]>/index.sqlite3`, WAL mode. A database
-with another schema version (or one that cannot be read) is deleted and recreated: it is a
-cache, never the only copy of anything. What the tables mean, and the queries on them, are
-`store.py`'s business.
+`<cache_dir>/index/<sha1(resolved workspace path)[:16]>/index.sqlite3`, WAL mode. It is a
+cache, never the only copy of anything, so whatever is wrong with it at open is answered by
+deleting and recreating it:
+- another schema version: recreated quietly (an upgrade);
+- damage: unreadable, `PRAGMA quick_check` not "ok" (random bytes in its pages, which a
+  query would only hit later), or a table missing: recreated, and `recovered` says why so
+  that the session can tell the user;
+- secondary indexes missing (a cold build that was killed, see `bulk_load`): created.
+What the tables mean, and the queries on them, are `store.py`'s business.
 
 Threads: every thread gets its own connection (SQLite connections must not be shared while
 in use); WAL lets readers run while one writer writes. Writes are serialised by a lock and
@@ -86,6 +91,11 @@ CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id);
 _INDEX_NAMES = tuple(
     line.split()[5] for line in _INDEXES.strip().splitlines() if line.startswith("CREATE")
 )
+_TABLE_NAMES = tuple(
+    line.split()[2] for line in _SCHEMA.strip().splitlines() if line.startswith("CREATE TABLE")
+)
+# `meta` key present while a cold build runs without its secondary indexes
+_BUILDING = "bulk_load_started"
 # the tables with rows per file (`file_id`)
 CHILD_TABLES = ("definitions", "imports", "import_edges", "chunks")
 # SQLite's limit on `?` parameters in one statement is 999 in older builds: lists go in parts
@@ -117,6 +127,9 @@ class Database:
         self._write_lock = threading.RLock()
         self._closed = False
         self.bulk = False  # inside bulk_load(): every file written is new
+        # why the database was found damaged and recreated at open (None: it was not), for
+        # the session to show the user
+        self.recovered: str | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._open_schema()
 
@@ -154,16 +167,24 @@ class Database:
     def _open_schema(self) -> None:
         try:
             version = _schema_version(self.conn())
+            damage = _damage(self.conn()) if version == SCHEMA_VERSION else None
         except sqlite3.DatabaseError as exc:
-            log.info("index database %s unreadable (%s): recreating it", self.path, exc)
-            version = None
-        if version == SCHEMA_VERSION:
+            version, damage = -1, f"unreadable: {exc}"
+        if damage is not None:
+            self.recovered = f"the index database {self.path} was damaged ({damage}); rebuilding"
+            log.warning("%s", self.recovered)
+        elif version == SCHEMA_VERSION:
+            self._complete_indexes()
             return
-        if version is not None:
+        elif version is not None:
             log.info("index schema %s != %s: recreating %s", version, SCHEMA_VERSION, self.path)
+        self.recreate()
+
+    def recreate(self) -> None:
+        """Delete the database and create an empty one (call when no query is running)."""
         self.close()
         self._closed = False
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(self.path) + suffix).unlink(missing_ok=True)
         conn = self.conn()
         conn.execute("PRAGMA journal_mode = WAL")
@@ -177,20 +198,38 @@ class Database:
             ],
         )
 
+    def _complete_indexes(self) -> None:
+        """Create the secondary indexes a killed cold build left out (its rows are whole
+        transactions: valid, only slow to query without them)."""
+        conn = self.conn()
+        present = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        building = conn.execute("SELECT 1 FROM meta WHERE key = ?", (_BUILDING,)).fetchone()
+        if building is None and present.issuperset(_INDEX_NAMES):
+            return
+        log.info("an earlier index build was interrupted: creating its secondary indexes")
+        with self.write() as conn:
+            _create_indexes(conn)
+
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
         """For filling an empty index: secondary indexes are built once at the end.
 
         Meanwhile every file written is new (`bulk`), so writers delete nothing first
         (without the indexes, each delete would scan the whole table), and commits do not
-        wait for the disk (`synchronous = OFF`: a crash mid-build leaves a database that fails
-        the schema check or misses files, and either is rebuilt or refreshed like any stale
-        cache). Queries still work meanwhile, only slower (no indexes)."""
+        wait for the disk (`synchronous = OFF`: an OS crash mid-build can damage the file,
+        which the next open's `quick_check` finds). The transaction that drops the indexes
+        also marks the build as started in `meta`, and the one that creates them clears the
+        mark: a build killed between the two leaves the mark, and the next open creates the
+        indexes (`_complete_indexes`); the files it never wrote are indexed by the next
+        refresh like any new file. Queries still work meanwhile, only slower (no indexes)."""
         with self.write() as conn:
             for name in _INDEX_NAMES:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
             for table in CHILD_TABLES:  # nothing can be left over for the new files
                 conn.execute(f"DELETE FROM {table}")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_BUILDING, str(time.time())))
         conn.execute("PRAGMA synchronous = OFF")
         self.bulk = True
         try:
@@ -198,9 +237,7 @@ class Database:
         finally:
             self.bulk = False
             with self.write() as conn:
-                for sql in _INDEXES.split(";"):
-                    if sql.strip():
-                        conn.execute(sql)
+                _create_indexes(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
 
     @contextlib.contextmanager
@@ -242,3 +279,38 @@ def _schema_version(conn: sqlite3.Connection) -> int | None:
         return int(row[0]) if row else -1
     except ValueError:
         return -1
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a SQLite error means the database file is damaged (rebuild it), rather than
+    busy, locked, full or misused (where deleting it would not help, or lose another
+    process's work)."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.OperationalError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+    )
+
+
+def _create_indexes(conn: sqlite3.Connection) -> None:
+    """Create the secondary indexes and clear the mark of a build without them (inside the
+    caller's write transaction: both or neither)."""
+    for sql in _INDEXES.split(";"):
+        if sql.strip():
+            conn.execute(sql)
+    conn.execute("DELETE FROM meta WHERE key = ?", (_BUILDING,))
+
+
+def _damage(conn: sqlite3.Connection) -> str | None:
+    """What is wrong with a database of the current schema version (None: nothing found).
+
+    `quick_check` reads every page (random bytes written into the file show up here, not
+    only when a query reaches them); it skips the slower cross-checks of `integrity_check`
+    (index entries against rows), which an index rebuilt from the files does not need."""
+    rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+    if [r[0] for r in rows] != ["ok"]:
+        first = str(rows[0][0]).replace("*** in database main ***", "").strip()
+        return f"quick_check: {first.splitlines()[0] if first else 'failed'}"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing = [t for t in _TABLE_NAMES if t not in tables]
+    if missing:
+        return f"missing table {', '.join(missing)}"
+    return None

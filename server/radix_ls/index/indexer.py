@@ -170,6 +170,20 @@ class Indexer:
             stats = self._update(current, states, removed)
             return self._finish(stats, started)
 
+    @property
+    def recovered(self) -> str | None:
+        """Why the database was found damaged at open and recreated (None: it was not)."""
+        return self.store.db.recovered
+
+    def rebuild(self) -> None:
+        """Start again from an empty database (it broke while in use: `db.is_damage`); the
+        next `refresh()` indexes everything."""
+        with self._lock:
+            self.store.db.recreate()
+            self._scanned = None
+            self._resolver = None
+            self._content_skipped.clear()
+
     def _expand(self, paths: Iterable[str], scanned: dict[str, Candidate]) -> list[str]:
         """Workspace-relative paths, directories replaced by the files in and under them
         (those on disk now and those the index knew)."""

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from radix_ls.config import Settings
 from radix_ls.session.events import Events, Progress, ServiceStatus
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from radix_ls.context.repo import RepoContext
 
 log = logging.getLogger("radix_ls")
+T = TypeVar("T")
 
 
 def _reporter(progress: Progress) -> Callable[[Any], None]:
@@ -68,9 +69,31 @@ class IndexHost:
             max_file_bytes=settings.max_file_bytes,
             progress=_reporter(progress),
         )
+        if indexer.recovered:
+            self._events.show("warning", f"radix-ls: {indexer.recovered} from the workspace")
         self.repo = RepoContext(indexer, self._documents.parsed_by_path)
         self._on_change()
         return self.repo
+
+    async def _indexing(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` (an indexer operation) on a thread. A database found damaged on the
+        way (damage the check at open cannot see, e.g. written since) is recreated, with a
+        message, and the work run once more on the empty one: a cache never stays broken."""
+        from radix_ls.index.db import is_damage
+
+        try:
+            return await asyncio.to_thread(work, *args)
+        except Exception as exc:
+            if self.repo is None or not is_damage(exc):
+                raise
+            self._events.show(
+                "warning",
+                f"radix-ls: the index database failed ({exc}); rebuilding it from the workspace",
+            )
+            log.warning("index database failed (%s): rebuilding", exc)
+            await asyncio.to_thread(self.repo.indexer.rebuild)
+            self.repo.invalidate()
+            return await asyncio.to_thread(work, *args)
 
     async def open(self, settings: Settings, root: Path, *, similar: bool = True) -> Any:
         """Open and refresh the index now (a CLI command); returns the refresh's stats.
@@ -78,7 +101,7 @@ class IndexHost:
         progress = await self._events.begin("radix-ls: indexing", percentage=True)
         try:
             repo = await self._open(settings, root, progress)
-            stats = await asyncio.to_thread(repo.indexer.refresh)
+            stats = await self._indexing(repo.indexer.refresh)
             repo.invalidate()
             if similar:
                 await asyncio.to_thread(repo.rebuild_similar)
@@ -104,16 +127,17 @@ class IndexHost:
         try:
             repo = await self._open(settings, root, progress)
             for rel in list(self._documents.parsed_by_path):
-                await asyncio.to_thread(repo.indexer.closure, rel, 2)
+                await self._indexing(repo.indexer.closure, rel, 2)
             repo.invalidate()
-            stats = await asyncio.to_thread(repo.indexer.refresh)
+            stats = await self._indexing(repo.indexer.refresh)
             repo.invalidate()
-            await asyncio.to_thread(repo.rebuild_similar)
+            await self._indexing(repo.rebuild_similar)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken cache dir must not take completions down
-            self.status = ServiceStatus("error", str(exc))
-            log.error("indexing failed: %s", exc)
+            self.status = ServiceStatus("error", str(exc) or type(exc).__name__)
+            self._events.show("error", f"radix-ls: indexing failed: {self.status.detail}")
+            log.error("indexing failed: %s", exc, exc_info=True)
             return
         finally:
             progress.end()
