@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from radix_ls.workspace.confine import ConfinementError, check_read
+
 # Never worth indexing, whatever .gitignore says (VCS internals, dependency and cache dirs).
 DEFAULT_EXCLUDES = (
     ".git/",
@@ -245,8 +247,9 @@ class WorkspaceIgnore:
         # .git/info/exclude has the lowest precedence of the files we read
         exclude = self.root / ".git" / "info" / "exclude"
         try:
+            exclude = check_read(exclude, self.root)  # `.git` or `info` may be a link out
             return parse_gitignore(exclude.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
+        except (OSError, ConfinementError):
             return []
 
     def _read_rules(self, directory: str) -> list[IgnoreRule]:
@@ -256,8 +259,9 @@ class WorkspaceIgnore:
         try:
             if path.is_symlink():  # git does not follow a symlinked .gitignore either
                 return []
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            # nor read one in a symlinked directory (a path from an event or an open file)
+            text = check_read(path, self.root).read_text(encoding="utf-8", errors="replace")
+        except (OSError, ConfinementError):
             return []
         return parse_gitignore(text, directory)
 

@@ -38,6 +38,7 @@ from typing import Protocol
 
 from radix_ls.index.model import Import
 from radix_ls.index.records import ImportRow
+from radix_ls.workspace.confine import is_inside
 
 _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript's ESM style imports `./x.js` meaning `./x.ts`
@@ -219,7 +220,8 @@ class Resolver:
         directory: str | None = start
         found = None
         while directory is not None:
-            if os.path.isfile(self.root / directory / marker):
+            config = self.root / directory / marker
+            if os.path.isfile(config) and is_inside(config, self.root):  # never a link out
                 found = directory
                 break
             directory = posixpath.dirname(directory) if directory else None

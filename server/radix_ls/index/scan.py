@@ -3,6 +3,8 @@
 Listing: `git ls-files --cached --others --exclude-standard -z` inside a git work tree (git
 knows its ignore rules best, and is fast), else our own walk with `ignore.WorkspaceIgnore`.
 Either way the default and user excludes apply, and directory symlinks are never followed.
+Nothing outside the workspace is read: a file whose real path (symlinks resolved, its own and
+its directories') lies outside is skipped as "symlink outside the workspace", never opened.
 
 Skips, each with a reason the index records and logs:
 - by name or stat (decided while scanning, without reading): lockfiles, minified/bundled
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from radix_ls.index import languages
 from radix_ls.index.ignore import WorkspaceIgnore, walk
+from radix_ls.workspace.confine import is_inside
 
 log = logging.getLogger("radix_ls.index")
 
@@ -160,8 +163,15 @@ def content_skip_reason(data: bytes) -> str | None:
     return None
 
 
-def candidate(root: Path, path: str, max_file_bytes: int) -> Candidate | None:
-    """Stat one listed file: None when it is not a source file (or gone, or not a file)."""
+def candidate(
+    root: Path, path: str, max_file_bytes: int, *, listed: bool = False
+) -> Candidate | None:
+    """Stat one file: None when it is not a source file (or gone, or not a file).
+
+    `listed`: `path` comes from `list_files`, which never descends into a symlinked directory
+    (git lists the link itself; the walk does not follow it), so only the file itself can be
+    a link out of the workspace; any other path (a watcher event, an open document) has its
+    directories resolved too."""
     language = languages.language_for_path(path)
     if language is None:
         return None
@@ -170,10 +180,10 @@ def candidate(root: Path, path: str, max_file_bytes: int) -> Candidate | None:
         st = os.lstat(full)
         if storable(path) != path:  # never read; stored under its escaped name
             return Candidate(storable(path), language, st.st_size, st.st_mtime_ns, SKIP_BAD_NAME)
-        if stat.S_ISLNK(st.st_mode):
-            target = Path(os.path.realpath(full))
-            if not target.is_relative_to(root):
-                return Candidate(path, language, 0, st.st_mtime_ns, SKIP_SYMLINK)
+        link = stat.S_ISLNK(st.st_mode)
+        if (link or not listed) and not is_inside(Path(full), root):
+            return Candidate(path, language, 0, st.st_mtime_ns, SKIP_SYMLINK)
+        if link:
             st = os.stat(full)
     except OSError:
         return None
@@ -192,7 +202,7 @@ def scan(
     paths, method = list_files(root, ignore)
     out: dict[str, Candidate] = {}
     for path in paths:
-        found = candidate(root, path, max_file_bytes)
+        found = candidate(root, path, max_file_bytes, listed=True)
         if found is not None:
             out[found.path] = found  # `storable(path)`
     return out, method

@@ -35,6 +35,7 @@ from radix_ls.index.records import (
     WriteEntry,
 )
 from radix_ls.index.scan import storable
+from radix_ls.workspace.confine import ConfinementError, check_read
 
 log = logging.getLogger("radix_ls.index")
 
@@ -252,8 +253,10 @@ class IndexStore:
         if not spans or self.root is None:
             return []
         try:
-            data = (self.root / path).read_bytes()
-        except OSError:
+            # never through a link made since the file was indexed (the sha1 check would
+            # drop the text, but only after reading whatever it points at)
+            data = check_read(self.root / path, self.root).read_bytes()
+        except (OSError, ConfinementError):
             return []
         if sha1 is not None and hashlib.sha1(data).hexdigest() != sha1:
             log.debug("%s changed since it was indexed: its chunks wait for re-indexing", path)

@@ -11,10 +11,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+from pathlib import Path
 
 from radix_ls.index.extract import extract_record
 from radix_ls.index.records import Indexed, Missing, Result, Skipped, Task, Unchanged
-from radix_ls.index.scan import SKIP_TOO_LARGE, SKIP_UNREADABLE, content_skip_reason
+from radix_ls.index.scan import (
+    SKIP_SYMLINK,
+    SKIP_TOO_LARGE,
+    SKIP_UNREADABLE,
+    content_skip_reason,
+)
+from radix_ls.workspace.confine import ConfinementError, check_read
 
 
 def init_worker() -> None:
@@ -31,7 +38,13 @@ def process(task: Task, max_file_bytes: int) -> Result:
     """One file -> `Indexed`, `Skipped`, `Unchanged` (same content as indexed) or `Missing`."""
     fid, path, full, language, known_sha1 = task
     try:
-        with open(full, "rb") as handle:
+        # the scan skipped links out of the workspace; this catches one made since (the
+        # file, or a directory above it, replaced by a symlink), and opens the real path
+        real = check_read(Path(full), Path(full[: len(full) - len(path)]))
+    except ConfinementError:
+        return Skipped(fid, path, 0, 0, None, language, SKIP_SYMLINK)
+    try:
+        with open(real, "rb") as handle:
             st = os.fstat(handle.fileno())
             if st.st_size > max_file_bytes:
                 return Skipped(
