@@ -6,7 +6,9 @@ thread works through batches itself until the pool's first result arrives (start
 workers takes a while); from then on it only consumes the pool's results.
 
 Processes: forkserver where there is one, so children fork from a clean single-threaded server
-process, never from the (threaded) language server; spawn elsewhere. Like every
+process, never from the (threaded) language server; spawn elsewhere. Every worker watches the
+process that owns the pool and exits with it, however it ends (`worker.init_worker`): a
+kill -9 of the CLI or the server leaves no worker, forkserver or resource tracker behind. Like every
 `multiprocessing` user, the program's main module must be safe to import
 (`if __name__ == "__main__":`), because the pool's server process imports it once.
 """
@@ -138,7 +140,10 @@ def _feed(
     ("error", exception) into `results`."""
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_pool_context(), initializer=worker.init_worker
+            max_workers=workers,
+            mp_context=_pool_context(),
+            initializer=worker.init_worker,
+            initargs=(os.getpid(),),  # workers exit with this process (a kill -9 included)
         ) as pool:
             # a bounded number of batches in flight: results are handed over (and freed)
             # as they come, instead of all of them waiting in their futures

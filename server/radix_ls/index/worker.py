@@ -11,6 +11,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import select
+import threading
+import time
 from pathlib import Path
 
 from radix_ls.index.extract import extract_record
@@ -24,10 +27,42 @@ from radix_ls.index.scan import (
 from radix_ls.workspace.confine import ConfinementError, check_read
 
 
-def init_worker() -> None:
+def init_worker(owner: int | None = None) -> None:
+    """Set up a pool worker; `owner`: the pid of the process whose pool it is."""
     # Extraction allocates many short-lived containers and no reference cycles: the cyclic
     # GC would only walk them over and over.
     gc.disable()
+    if owner is not None:
+        threading.Thread(
+            target=_exit_with, args=(owner,), name="radix-ls-owner-watch", daemon=True
+        ).start()
+
+
+def _exit_with(owner: int) -> None:
+    """Exit as soon as process `owner` does, however it ends (kill -9 included).
+
+    A pool worker would otherwise outlive it: it waits on a call queue whose write end it
+    holds itself, so it never sees end-of-file; the forkserver stays while any worker holds
+    the owner's "alive" pipe, and the resource tracker while any of them holds its pipe. With
+    the workers gone, both see end-of-file and exit too. The worker's parent is the forkserver,
+    not the owner, and the forkserver was started by some thread of the owner, so neither
+    os.getppid() nor PR_SET_PDEATHSIG (tied to the parent thread) says when the owner ends; a
+    pidfd (Linux 5.3+) does, the moment it exits. Elsewhere: a poll every half second."""
+    try:
+        handle = os.pidfd_open(owner)  # Linux only: AttributeError elsewhere
+    except ProcessLookupError:
+        os._exit(1)  # already gone
+    except (AttributeError, OSError):
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid now belongs to another user's process
+                os._exit(1)
+    select.select([handle], [], [])  # readable once the owner has exited
+    os._exit(1)
 
 
 def process_batch(tasks: list[Task], max_file_bytes: int) -> list[Result]:
