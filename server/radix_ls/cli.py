@@ -277,10 +277,8 @@ def _cursor(session: Any, path: Path, line: int, col: int) -> tuple[Any, int]:
 
 
 def _run_session(session: Any, work: Any) -> Any:
-    """Run `work(session)` on a fresh event loop, closing the session afterwards. Engine
-    failures, session refusals and an index database that fails even after the session
-    rebuilt it (a full disk, a lock held by another process) become `radix-ls: message` with
-    exit status 1, never a traceback."""
+    """Run `work(session)` on a fresh event loop, closing the session afterwards. Engine,
+    session and index database failures (e.g. a full disk) become `radix-ls: message`, exit 1."""
     import sqlite3
 
     from radix_ls.engine.base import EngineError

@@ -98,3 +98,16 @@ def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny_model
     assert again.returncode == 0, again.stderr
     assert "damaged" in again.stderr
     assert json.loads(again.stdout)["parsed"] == 3
+
+
+def test_an_index_database_that_cannot_be_opened_is_a_message(tmp_path):
+    """issue 14 item 10 (its other half: no sqlite traceback from the CLI): a database path
+    that cannot be opened (here a directory) is not deleted, and is reported in one line."""
+    _project(tmp_path / "w")
+    cache = tmp_path / "cache"
+    index_path(cache, tmp_path / "w").mkdir(parents=True)
+    out = run("index", str(tmp_path / "w"), "--cache-dir", str(cache))
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert f"radix-ls: cannot open the workspace index under {cache}" in out.stderr
+    assert index_path(cache, tmp_path / "w").is_dir()

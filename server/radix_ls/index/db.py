@@ -169,6 +169,8 @@ class Database:
             version = _schema_version(self.conn())
             damage = _damage(self.conn()) if version == SCHEMA_VERSION else None
         except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):  # cannot be opened or is locked: deleting would not help
+                raise
             version, damage = -1, f"unreadable: {exc}"
         if damage is not None:
             self.recovered = f"the index database {self.path} was damaged ({damage}); rebuilding"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from radix_ls.config import Settings
-from radix_ls.session.events import Events, Progress, ServiceStatus
+from radix_ls.session.events import Events, Progress, ServiceStatus, SessionError
 from radix_ls.workspace.documents import DocumentStore
 
 if TYPE_CHECKING:
@@ -61,14 +62,18 @@ class IndexHost:
 
         await self.stop()
         self.status = ServiceStatus("indexing", "opening the index")
-        indexer = await asyncio.to_thread(
-            Indexer,
-            root,
-            settings.resolved_cache_dir,
-            exclude=settings.index_exclude,
-            max_file_bytes=settings.max_file_bytes,
-            progress=_reporter(progress),
-        )
+        try:
+            indexer = await asyncio.to_thread(
+                Indexer,
+                root,
+                settings.resolved_cache_dir,
+                exclude=settings.index_exclude,
+                max_file_bytes=settings.max_file_bytes,
+                progress=_reporter(progress),
+            )
+        except (OSError, sqlite3.Error) as exc:  # the cache, not the workspace: say where
+            cache = settings.resolved_cache_dir
+            raise SessionError(f"cannot open the workspace index under {cache}: {exc}") from exc
         if indexer.recovered:
             self._events.show("warning", f"radix-ls: {indexer.recovered} from the workspace")
         self.repo = RepoContext(indexer, self._documents.parsed_by_path)
