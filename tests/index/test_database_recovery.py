@@ -9,7 +9,9 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from radix_ls.index.db import index_path
 from radix_ls.index.indexer import Indexer
@@ -109,3 +111,55 @@ def test_a_cold_build_killed_midway_gets_its_secondary_indexes(tmp_path, cache_d
     with Indexer(root, clean_cache, workers=1) as indexer:
         indexer.refresh()
         assert stored_files(indexer) == resumed
+
+
+class _FrontEnd:
+    """A session front end (`session.events.Events`) that keeps the messages it is told to
+    show. Its progress display runs `damage` at the first report, which the indexing thread
+    makes after the database passed its check at open: damage done while it is in use."""
+
+    def __init__(self, damage: Callable[[], None]) -> None:
+        self.shown: list[tuple[str, str]] = []
+        self._damage: Callable[[], None] | None = damage
+
+    def show(self, level: str, message: str) -> None:
+        self.shown.append((level, message))
+
+    async def begin(self, title: str, **_options: Any) -> _FrontEnd:
+        return self
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        damage, self._damage = self._damage, None
+        if damage is not None:
+            damage()
+
+    def end(self) -> None:
+        pass
+
+
+async def test_a_database_damaged_while_in_use_is_rebuilt_with_a_message(tmp_path, cache_dir):
+    """issue 14 item 10, in use: damage that appears after the check at open (here random
+    bytes over the chunks table while the session indexes) made the work fail with
+    sqlite3.DatabaseError; the session rebuilds the index, says so, and finishes the work."""
+    from radix_ls.config import resolve
+    from radix_ls.session.index import IndexHost
+    from radix_ls.workspace.documents import DocumentStore
+
+    root = _workspace(tmp_path / "ws", files=40, functions=20)
+    with Indexer(root, cache_dir, workers=1) as indexer:
+        indexer.refresh()
+        expected = stored_files(indexer)
+    db = index_path(cache_dir, root)
+    front = _FrontEnd(lambda: corrupt_pages(db, ("chunks",)))
+    host = IndexHost(front, DocumentStore(root), lambda: None)
+    settings = resolve({"cacheDir": str(cache_dir)}).settings
+    try:
+        await host.open(settings, root, similar=True)  # its similar-code index reads chunks
+        assert host.repo is not None
+        assert stored_files(host.repo.indexer) == expected
+        assert host.repo.rebuild_similar() is not None
+    finally:
+        await host.stop()
+    warnings = [m for level, m in front.shown if level == "warning"]
+    assert len(warnings) == 1 and "the index database failed" in warnings[0], front.shown
+    assert "rebuilding it from the workspace" in warnings[0]

@@ -80,25 +80,34 @@ class IndexHost:
         self._on_change()
         return self.repo
 
-    async def _indexing(self, work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` (an indexer operation) on a thread. A database found damaged on the
-        way (damage the check at open cannot see, e.g. written since) is recreated, with a
-        message, and the work run once more on the empty one: a cache never stays broken."""
+    async def _indexing(self, repo: RepoContext, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on a thread, recovering from a damaged database (`_recovering`)."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._recovering, loop, repo, work, *args)
+
+    def _recovering(
+        self, loop: asyncio.AbstractEventLoop, repo: RepoContext, work: Callable[..., T], *args: Any
+    ) -> T:
+        """`work(*args)`, an indexer operation, on this (non-loop) thread. A database found
+        damaged on the way (damage the check at open cannot see: written since, or in pages
+        it could not tell) is recreated and the workspace indexed again, with a message, and
+        the work run once more: a cache never stays broken."""
         from radix_ls.index.db import is_damage
 
         try:
-            return await asyncio.to_thread(work, *args)
+            return work(*args)
         except Exception as exc:
-            if self.repo is None or not is_damage(exc):
+            if not is_damage(exc):
                 raise
-            self._events.show(
-                "warning",
-                f"radix-ls: the index database failed ({exc}); rebuilding it from the workspace",
+            message = (
+                f"radix-ls: the index database failed ({exc}); rebuilding it from the workspace"
             )
-            log.warning("index database failed (%s): rebuilding", exc)
-            await asyncio.to_thread(self.repo.indexer.rebuild)
-            self.repo.invalidate()
-            return await asyncio.to_thread(work, *args)
+            log.warning("%s", message)
+            loop.call_soon_threadsafe(self._events.show, "warning", message)
+            repo.indexer.rebuild()
+            repo.indexer.refresh()
+            loop.call_soon_threadsafe(repo.invalidate)
+            return work(*args)
 
     async def open(self, settings: Settings, root: Path, *, similar: bool = True) -> Any:
         """Open and refresh the index now (a CLI command); returns the refresh's stats.
@@ -106,10 +115,10 @@ class IndexHost:
         progress = await self._events.begin("radix-ls: indexing", percentage=True)
         try:
             repo = await self._open(settings, root, progress)
-            stats = await self._indexing(repo.indexer.refresh)
+            stats = await self._indexing(repo, repo.indexer.refresh)
             repo.invalidate()
             if similar:
-                await asyncio.to_thread(repo.rebuild_similar)
+                await self._indexing(repo, repo.rebuild_similar)
         finally:
             progress.end()
         self.status = ServiceStatus("ready", self._summary())
@@ -132,11 +141,11 @@ class IndexHost:
         try:
             repo = await self._open(settings, root, progress)
             for rel in list(self._documents.parsed_by_path):
-                await self._indexing(repo.indexer.closure, rel, 2)
+                await self._indexing(repo, repo.indexer.closure, rel, 2)
             repo.invalidate()
-            stats = await self._indexing(repo.indexer.refresh)
+            stats = await self._indexing(repo, repo.indexer.refresh)
             repo.invalidate()
-            await self._indexing(repo.rebuild_similar)
+            await self._indexing(repo, repo.rebuild_similar)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken cache dir must not take completions down
@@ -184,9 +193,9 @@ class IndexHost:
 
         def on_files(changed: list[str], removed: list[str]) -> None:
             # on the watcher's thread: index there, then tell the loop
-            indexer.index_files([*changed, *removed])
+            self._recovering(loop, repo, indexer.index_files, [*changed, *removed])
             loop.call_soon_threadsafe(repo.invalidate)
-            repo.rebuild_similar()
+            self._recovering(loop, repo, repo.rebuild_similar)
 
         self._watcher = Watcher(
             root, on_files, ignore=indexer.ignore, exclude_dirs=[settings.resolved_cache_dir]
