@@ -117,20 +117,12 @@ def _full(uri, version, text, line, typed):
     )
 
 
-async def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny_model):
-    """issue 14 item 10: the server showed index `error` without a message for a database
-    with random bytes in its pages, and never rebuilt it."""
+async def _indexed_context(tmp_path, tiny_model):
+    """Serve the project in `tmp_path` until its index is ready (3 files); the repository
+    context at the cursor in MAIN, and the warnings the server showed."""
     from lsprotocol import types
 
-    from radix_ls.config import default_cache_dir
-    from radix_ls.index.db import index_path
-    from radix_ls.index.indexer import Indexer
-    from tests.index.conftest import corrupt_pages
-
-    jobs = _project(tmp_path)
-    with Indexer(tmp_path, default_cache_dir()) as indexer:
-        indexer.refresh()
-    corrupt_pages(index_path(default_cache_dir(), tmp_path))
+    jobs = tmp_path / "pkg" / "jobs.py"
     async with running_server(tmp_path, {"model": str(tiny_model)}) as client:
         uri = open_document(client, jobs, MAIN)
         ready = await wait_for(client, lambda s: s["index"]["state"] == "ready", within=60)
@@ -138,5 +130,37 @@ async def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny
         line = MAIN.split("\n").index("        seconds = ")
         context = await _context(client, uri, line, 18)
         warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+    return context, warnings
+
+
+async def test_a_damaged_index_database_is_rebuilt_with_a_message(tmp_path, tiny_model):
+    """issue 14 item 10: the server showed index `error` without a message for a database
+    with random bytes in its pages, and never rebuilt it."""
+    from radix_ls.config import default_cache_dir
+    from radix_ls.index.db import index_path
+    from radix_ls.index.indexer import Indexer
+    from tests.index.conftest import corrupt_pages
+
+    _project(tmp_path)
+    with Indexer(tmp_path, default_cache_dir()) as indexer:
+        indexer.refresh()
+    corrupt_pages(index_path(default_cache_dir(), tmp_path))
+    context, warnings = await _indexed_context(tmp_path, tiny_model)
     assert any("index database" in m and "damaged" in m for m in warnings), warnings
+    assert "def parse_duration(text: str) -> float:" in context["prompt"]
+
+
+def _write_bad_name(directory):
+    import os
+
+    with open(os.path.join(os.fsencode(directory), b"r\xe9sum\xe9.py"), "wb") as handle:
+        handle.write(b"def hidden():\n    pass\n")
+
+
+async def test_a_file_name_not_valid_utf8_does_not_fail_the_index(tmp_path, tiny_model):
+    """issue 14 item 8: one file whose name is not valid UTF-8 put the server's index in state
+    `error`, with no cross-file context for the whole workspace."""
+    _project(tmp_path)
+    _write_bad_name(tmp_path / "pkg")
+    context, _ = await _indexed_context(tmp_path, tiny_model)
     assert "def parse_duration(text: str) -> float:" in context["prompt"]
