@@ -80,9 +80,15 @@ class _Opens:
     @classmethod
     def _hook(cls, event: str, args: tuple) -> None:
         if cls.recording is not None and event in ("open", "os.open"):
-            target = args[0]
+            target, flags = args[0], args[2] if len(args) > 2 else 0
             if isinstance(target, str | bytes | os.PathLike):
-                cls.recording.append(os.path.realpath(os.fsdecode(target)))
+                path = os.fsdecode(target)
+                if isinstance(flags, int) and flags & getattr(os, "O_NOFOLLOW", 0):
+                    # the kernel opens the last component itself, never what it links to
+                    head, tail = os.path.split(path)
+                    cls.recording.append(os.path.join(os.path.realpath(head), tail))
+                else:
+                    cls.recording.append(os.path.realpath(path))
 
 
 def _outside_reads(opened: list[str], outside: Path) -> list[str]:

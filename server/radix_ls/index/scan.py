@@ -18,6 +18,7 @@ Skips, each with a reason the index records and logs:
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -26,10 +27,11 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from radix_ls.index import languages
 from radix_ls.index.ignore import WorkspaceIgnore, walk
-from radix_ls.workspace.confine import is_inside
+from radix_ls.workspace.confine import check_read, is_inside
 
 log = logging.getLogger("radix_ls.index")
 
@@ -125,6 +127,29 @@ def _git_ls_files(root: Path) -> list[str] | None:
         return None  # not a git work tree
     paths = done.stdout.decode("utf-8", "surrogateescape").split("\0")
     return list(dict.fromkeys(p for p in paths if p))
+
+
+def open_inside(full: str, root: str | Path) -> BinaryIO:
+    """Open a file the scan accepted, for reading, never through a link out of `root`.
+
+    A regular file (nearly every one) is opened without following links, at no extra cost;
+    a link, or any file where the platform cannot refuse links, is resolved and confirmed by
+    `confine.check_read` first (ConfinementError when it leads out). This guards against a
+    file replaced by a link between the scan and the read; the scan already confirmed the
+    directories above it."""
+    if _NOFOLLOW:
+        try:
+            return os.fdopen(os.open(full, _NO_FOLLOW_FLAGS), "rb")
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.EMLINK):  # EMLINK: BSDs
+                raise
+    return open(check_read(Path(full), Path(root)), "rb")
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NO_FOLLOW_FLAGS = (
+    os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def storable(path: str) -> str:

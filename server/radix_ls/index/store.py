@@ -34,8 +34,8 @@ from radix_ls.index.records import (
     Unchanged,
     WriteEntry,
 )
-from radix_ls.index.scan import storable
-from radix_ls.workspace.confine import ConfinementError, check_read
+from radix_ls.index.scan import open_inside, storable
+from radix_ls.workspace.confine import ConfinementError
 
 log = logging.getLogger("radix_ls.index")
 
@@ -255,7 +255,8 @@ class IndexStore:
         try:
             # never through a link made since the file was indexed (the sha1 check would
             # drop the text, but only after reading whatever it points at)
-            data = check_read(self.root / path, self.root).read_bytes()
+            with open_inside(str(self.root / path), self.root) as handle:
+                data = handle.read()
         except (OSError, ConfinementError):
             return []
         if sha1 is not None and hashlib.sha1(data).hexdigest() != sha1:

@@ -14,7 +14,6 @@ import os
 import select
 import threading
 import time
-from pathlib import Path
 
 from radix_ls.index.extract import extract_record
 from radix_ls.index.records import Indexed, Missing, Result, Skipped, Task, Unchanged
@@ -23,8 +22,9 @@ from radix_ls.index.scan import (
     SKIP_TOO_LARGE,
     SKIP_UNREADABLE,
     content_skip_reason,
+    open_inside,
 )
-from radix_ls.workspace.confine import ConfinementError, check_read
+from radix_ls.workspace.confine import ConfinementError
 
 
 def init_worker(owner: int | None = None) -> None:
@@ -73,19 +73,16 @@ def process(task: Task, max_file_bytes: int) -> Result:
     """One file -> `Indexed`, `Skipped`, `Unchanged` (same content as indexed) or `Missing`."""
     fid, path, full, language, known_sha1 = task
     try:
-        # the scan skipped links out of the workspace; this catches one made since (the
-        # file, or a directory above it, replaced by a symlink), and opens the real path
-        real = check_read(Path(full), Path(full[: len(full) - len(path)]))
-    except ConfinementError:
-        return Skipped(fid, path, 0, 0, None, language, SKIP_SYMLINK)
-    try:
-        with open(real, "rb") as handle:
+        # the scan skipped links out of the workspace; this refuses one made since
+        with open_inside(full, full[: len(full) - len(path)]) as handle:
             st = os.fstat(handle.fileno())
             if st.st_size > max_file_bytes:
                 return Skipped(
                     fid, path, st.st_size, st.st_mtime_ns, None, language, SKIP_TOO_LARGE
                 )
             data = handle.read()
+    except ConfinementError:
+        return Skipped(fid, path, 0, 0, None, language, SKIP_SYMLINK)
     except FileNotFoundError:
         return Missing(fid, path)
     except OSError:
