@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,11 @@ class RawPeer:
         self.reader = reader
 
     def send_bytes(self, body: bytes) -> None:
-        self.writer.write(frame(body))
+        self.send_raw(frame(body))
+
+    def send_raw(self, data: bytes) -> None:
+        """Bytes as they are: headers included, or none at all."""
+        self.writer.write(data)
         self.writer.flush()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -54,6 +61,22 @@ class RawPeer:
             if message.get("id") == msg_id:
                 return message
 
+    def responses_until(self, sentinel: Any) -> list[dict[str, Any]]:
+        """Send a `radixLs/status` request with id `sentinel` and return every response that
+        arrives up to and including its answer (the server answers in order of arrival for
+        messages it rejects, so everything sent before has been answered by then)."""
+        self.send({"jsonrpc": "2.0", "id": sentinel, "method": "radixLs/status", "params": {}})
+        responses = []
+        while True:
+            message = self.read()
+            if "method" in message:
+                if "id" in message:
+                    self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                continue
+            responses.append(message)
+            if message.get("id") == sentinel:
+                return responses
+
     def request(self, msg_id: Any, method: str, params: Any) -> dict[str, Any]:
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
         return self.read_response(msg_id)
@@ -67,6 +90,21 @@ class RawPeer:
             "initializationOptions": options,
         }
         return self.request("init", "initialize", params)["result"]
+
+
+@contextlib.contextmanager
+def watchdog(proc: subprocess.Popen[bytes], seconds: float) -> Iterator[None]:
+    """Kill `proc` after `seconds`, so a server that stops answering fails the test with
+    EOFError instead of hanging it."""
+    timer = threading.Timer(seconds, proc.kill)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 def start_stdio_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], RawPeer]:
