@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,31 @@ def start_stdio_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Ra
     )
     assert proc.stdin is not None and proc.stdout is not None
     return proc, RawPeer(proc.stdin, proc.stdout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect(port: int, within: float = 30.0) -> tuple[socket.socket, RawPeer]:
+    """Connect to a server listening on loopback `port` (retrying while it starts)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=within)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    stream = sock.makefile("rwb")
+    return sock, RawPeer(stream, stream)
+
+
+def hang_up(sock: socket.socket) -> None:
+    """Close a connection for real: `close()` alone leaves it open while the peer's file
+    object (makefile) still refers to it."""
+    sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

@@ -103,3 +103,14 @@ def test_message_shaped_objects_inside_params_stay_data(tmp_path):
         inner = {"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", "params": {"a": 1}}
         peer.send({"jsonrpc": "2.0", "id": 1, "method": "radixLs/status", "params": {"x": inner}})
         assert _codes(peer.responses_until(2)) == [(1, None), (2, None)]
+
+
+def test_a_vanished_stdio_client_is_an_error_exit(tmp_path):
+    """issue 14 item 18 (stdio side): a client that goes away without shutdown ends the
+    server with exit 1 (a TCP connection's process does the same, the listener goes on)."""
+    proc, peer = start_stdio_server({**os.environ})
+    with watchdog(proc, 30):
+        peer.initialize(tmp_path)
+        assert proc.stdin is not None
+        proc.stdin.close()
+        assert proc.wait(timeout=20) == 1

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from lsprotocol import types
@@ -22,7 +20,7 @@ from .harness import (
     status,
     wait_for,
 )
-from .raw import SERVER, RawPeer, start_stdio_server
+from .raw import SERVER, connect, free_port, start_stdio_server
 
 
 async def _text(client, uri: str) -> str:
@@ -140,35 +138,19 @@ def test_exit_without_shutdown_is_an_error_exit(tmp_path):
             proc.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_tcp_mode_on_loopback(tmp_path, tiny_model):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*SERVER, "--tcp", str(port)], stderr=subprocess.DEVNULL, env={**os.environ}
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        sock, peer = connect(port)
         with sock:
-            stream = sock.makefile("rwb")
-            peer = RawPeer(stream, stream)
             init = peer.initialize(tmp_path, {"model": str(tiny_model)})
             assert init["serverInfo"]["name"] == "radix-ls"
             assert peer.request(2, "shutdown", None)["result"] is None
     finally:
-        proc.kill()
+        proc.terminate()
         proc.wait()
 
 
