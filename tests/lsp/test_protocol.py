@@ -51,6 +51,18 @@ async def test_utf8_is_negotiated_when_offered(tmp_path, tiny_model):
         assert await _text(client, uri) == "é😀X = 'v'\nnext\n"
 
 
+async def test_utf8_surrogate_halves_sent_in_separate_edits_join(tmp_path, tiny_model):
+    """issue 14 item 21: a high and a low surrogate typed in two edits are one code point (4
+    UTF-8 bytes), so the columns after it on that line stay right."""
+    async with running_server(tmp_path, {"model": str(tiny_model)}, encodings=["utf-8"]) as client:
+        uri = open_document(client, tmp_path / "s.py", "ab\n")
+        change(client, uri, 2, (0, 1), (0, 1), "\ud83d")
+        change(client, uri, 3, (0, 4), (0, 4), "\ude00")  # after the high half's 3 bytes
+        change(client, uri, 4, (0, 5), (0, 5), "X")  # after a (1 byte) and the emoji (4)
+        change(client, uri, 5, (0, 6), (0, 6), "Y")
+        assert await _text(client, uri) == "a\U0001f600XYb\n"
+
+
 async def test_utf16_when_client_offers_only_utf32(tmp_path, tiny_model):
     async with running_server(tmp_path, {"model": str(tiny_model)}, encodings=["utf-32"]) as client:
         assert client.initialize_result.capabilities.position_encoding == "utf-16"
