@@ -63,6 +63,17 @@ async def test_utf8_surrogate_halves_sent_in_separate_edits_join(tmp_path, tiny_
         assert await _text(client, uri) == "a\U0001f600XYb\n"
 
 
+async def test_completion_with_a_lone_surrogate_in_the_document(tmp_path, tiny_model):
+    """Found by the fuzz test (issue 14 acceptance): a half of an astral character the editor
+    has not completed yet made completions fail with InternalError (UTF-8 encoding)."""
+    async with running_server(tmp_path, {"model": str(tiny_model), "maxTokens": 4}) as client:
+        uri = open_document(client, tmp_path / "h.py", "x = 1\ny = ")
+        change(client, uri, 2, (0, 0), (0, 0), "\ud83d")
+        result = await inline(client, uri, 1, 4)
+        assert result is not None and len(result.items) <= 1
+        assert (await status(client))["completions"]["modelCalls"] == 1
+
+
 async def test_utf16_when_client_offers_only_utf32(tmp_path, tiny_model):
     async with running_server(tmp_path, {"model": str(tiny_model)}, encodings=["utf-32"]) as client:
         assert client.initialize_result.capabilities.position_encoding == "utf-16"

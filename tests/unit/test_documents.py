@@ -48,6 +48,14 @@ def test_join_surrogates_widens_the_edit_over_the_other_half():
     assert join_surrogates("ab", unchanged) is unchanged
 
 
+def test_for_model_replaces_lone_halves_only():
+    snapshot = DocumentSnapshot("file:///a.py", 1, "python", f"{HI}a{EMOJI}{LO}")
+    assert snapshot.for_model().text == "\ufffda" + EMOJI + "\ufffd"
+    assert snapshot.for_model().text.encode("utf-8")  # what a tokenizer needs
+    whole = DocumentSnapshot("file:///b.py", 1, "python", f"a{EMOJI}")
+    assert whole.for_model() is whole
+
+
 @pytest.mark.parametrize(
     ("text", "line", "col", "offset"),
     [

@@ -125,7 +125,8 @@ class RadixProtocol(LanguageServerProtocol):
         elif method != types.EXIT and (not self._initialize_seen or self._shutdown_seen):
             log.debug("dropped %s: the server is not serving (initialize/shutdown)", method)
             return
-        message = self.structure_message(data)
+        # JSON-RPC lets params be left out; pygls' generic message types require the field.
+        message = self.structure_message({"params": None, **data})
         if isinstance(message, _Rejected):
             return
         if "id" in data:

@@ -18,6 +18,9 @@ from radix_ls.index.incremental import IncrementalDocument
 from radix_ls.workspace import paths
 
 _EOL = re.compile(r"\r\n|\r|\n")
+# Any surrogate code point in a stored text is a lone half: pairs are one code point in Python
+# strings (JSON's decoder and `join_surrogates` combine them).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Documents larger than this are neither parsed nor completed (minified bundles, generated
 # data): nothing the parse or a completion gives is worth its cost on every keystroke there.
@@ -46,6 +49,15 @@ class DocumentSnapshot:
     @property
     def display_path(self) -> str:
         return self.path.name if self.path else self.uri.rsplit("/", 1)[-1]
+
+    def for_model(self) -> DocumentSnapshot:
+        """This snapshot as a model may read it: lone surrogate halves (an astral character
+        whose second half the editor has not sent yet) as U+FFFD, since no tokenizer can encode
+        them. U+FFFD takes the room of a half in code points, UTF-8 bytes and UTF-16 units
+        alike, so offsets, positions and the tree stay valid."""
+        if _LONE_SURROGATE.search(self.text) is None:
+            return self
+        return replace(self, text=_LONE_SURROGATE.sub("\ufffd", self.text))
 
 
 @dataclass(frozen=True)
