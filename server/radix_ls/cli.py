@@ -94,10 +94,7 @@ def _serve_parser(sub: Any) -> None:
         "--tcp",
         type=_tcp_address,
         metavar="[HOST:]PORT",
-        help=(
-            "listen on TCP instead of stdio (host defaults to 127.0.0.1); each connection gets "
-            "its own server process; no authentication: see README, Security"
-        ),
+        help="listen on TCP (host 127.0.0.1 by default): a process per connection, no auth",
     )
 
 

@@ -19,10 +19,10 @@ that child are copied unchanged. So:
 
 Security model: no authentication and no encryption. Whoever can connect gets a language
 server running as this user: it indexes and reads whatever folder the client names as its
-workspace and can show its contents (prompts, `radixLs/context`), and code actions can ask
-the client to edit files. The default host, 127.0.0.1, admits local processes only;
-`--tcp 0.0.0.0:PORT` listens on every interface, so anyone who can reach the port can read
-what this user can read. Use it only on a trusted network, or tunnel a loopback port (ssh -L).
+workspace and shows its code (prompts, completions, `radixLs/context`). The default host,
+127.0.0.1, admits local processes only; `--tcp 0.0.0.0:PORT` listens on every interface, so
+anyone who can reach the port can read what this user can read. Use it only on a trusted
+network, or tunnel a loopback port (ssh -L).
 """
 
 from __future__ import annotations
