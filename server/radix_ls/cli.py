@@ -94,7 +94,7 @@ def _serve_parser(sub: Any) -> None:
         "--tcp",
         type=_tcp_address,
         metavar="[HOST:]PORT",
-        help="listen on TCP instead of stdio (host defaults to 127.0.0.1)",
+        help="listen on TCP (host 127.0.0.1 by default): a process per connection, no auth",
     )
 
 
@@ -445,13 +445,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.tcp:
+        from radix_ls.lsp.tcp import TcpListener, child_command
+
+        host, port = args.tcp
+        return asyncio.run(TcpListener(host, port, child_command(args.log_level)).run())
     from radix_ls.lsp.server import create_server
 
     server = create_server()
-    if args.tcp:
-        host, port = args.tcp
-        server.start_tcp(host, port)
-        return 0
     # The LSP channel gets a private duplicate of fd 1; fd 1 itself then points at stderr, so
     # anything a native library or child process prints cannot corrupt the protocol stream.
     channel = os.fdopen(os.dup(1), "wb")

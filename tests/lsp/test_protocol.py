@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from lsprotocol import types
@@ -22,7 +20,7 @@ from .harness import (
     status,
     wait_for,
 )
-from .raw import SERVER, RawPeer, start_stdio_server
+from .raw import SERVER, connect, free_port, start_stdio_server
 
 
 async def _text(client, uri: str) -> str:
@@ -51,6 +49,29 @@ async def test_utf8_is_negotiated_when_offered(tmp_path, tiny_model):
         change(client, uri, 2, (0, 6), (0, 6), "X")  # é is 2 bytes, 😀 is 4
         change(client, uri, 3, (0, 11), (0, 13), "v")  # replace ü (bytes 11..13 after the X)
         assert await _text(client, uri) == "é😀X = 'v'\nnext\n"
+
+
+async def test_utf8_surrogate_halves_sent_in_separate_edits_join(tmp_path, tiny_model):
+    """issue 14 item 21: a high and a low surrogate typed in two edits are one code point (4
+    UTF-8 bytes), so the columns after it on that line stay right."""
+    async with running_server(tmp_path, {"model": str(tiny_model)}, encodings=["utf-8"]) as client:
+        uri = open_document(client, tmp_path / "s.py", "ab\n")
+        change(client, uri, 2, (0, 1), (0, 1), "\ud83d")
+        change(client, uri, 3, (0, 4), (0, 4), "\ude00")  # after the high half's 3 bytes
+        change(client, uri, 4, (0, 5), (0, 5), "X")  # after a (1 byte) and the emoji (4)
+        change(client, uri, 5, (0, 6), (0, 6), "Y")
+        assert await _text(client, uri) == "a\U0001f600XYb\n"
+
+
+async def test_completion_with_a_lone_surrogate_in_the_document(tmp_path, tiny_model):
+    """Found by the fuzz test (issue 14 acceptance): a half of an astral character the editor
+    has not completed yet made completions fail with InternalError (UTF-8 encoding)."""
+    async with running_server(tmp_path, {"model": str(tiny_model), "maxTokens": 4}) as client:
+        uri = open_document(client, tmp_path / "h.py", "x = 1\ny = ")
+        change(client, uri, 2, (0, 0), (0, 0), "\ud83d")
+        result = await inline(client, uri, 1, 4)
+        assert result is not None and len(result.items) <= 1
+        assert (await status(client))["completions"]["modelCalls"] == 1
 
 
 async def test_utf16_when_client_offers_only_utf32(tmp_path, tiny_model):
@@ -140,35 +161,19 @@ def test_exit_without_shutdown_is_an_error_exit(tmp_path):
             proc.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_tcp_mode_on_loopback(tmp_path, tiny_model):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*SERVER, "--tcp", str(port)], stderr=subprocess.DEVNULL, env={**os.environ}
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        sock, peer = connect(port)
         with sock:
-            stream = sock.makefile("rwb")
-            peer = RawPeer(stream, stream)
             init = peer.initialize(tmp_path, {"model": str(tiny_model)})
             assert init["serverInfo"]["name"] == "radix-ls"
             assert peer.request(2, "shutdown", None)["result"] is None
     finally:
-        proc.kill()
+        proc.terminate()
         proc.wait()
 
 

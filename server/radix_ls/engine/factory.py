@@ -5,11 +5,17 @@ the CPU (`engine = sglang` runs SGLang on the CPU too where `sglangDevice` says 
 is found: for testing, not speed). `remote` talks to an OpenAI-compatible server. Engines are
 started from the running event loop and serve on it; their blocking loads run in worker
 threads.
+
+Under `serve --tcp` every connection is its own process (`lsp.tcp`, which sets
+`PER_CONNECTION_ENV`): an in-process SGLang engine holds a GPU and cannot be loaded by a second
+process, so there `auto` chooses llama.cpp and `sglang` is refused (use SGLang's own server
+with `engine: remote` to share one GPU among TCP clients).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 
 from radix_ls.config import Settings
@@ -17,9 +23,14 @@ from radix_ls.engine.base import Engine, EngineError
 from radix_ls.engine.detect import auto_engine, sglang_device, sglang_missing
 from radix_ls.engine.models import resolve_model
 
+PER_CONNECTION_ENV = "RADIX_LS_TCP_CONNECTION"
+
 
 def chosen_engine(settings: Settings) -> str:
-    return auto_engine() if settings.engine == "auto" else settings.engine
+    if settings.engine != "auto":
+        return settings.engine
+    choice = auto_engine()
+    return "llamacpp" if choice == "sglang" and os.environ.get(PER_CONNECTION_ENV) else choice
 
 
 async def load_engine(
@@ -33,6 +44,12 @@ async def load_engine(
         progress(f"Connecting to {settings.remote_url}...")
         return await RemoteEngine.connect(RemoteConfig.from_settings(settings))
     if choice == "sglang":
+        if os.environ.get(PER_CONNECTION_ENV):
+            raise EngineError(
+                "the in-process SGLang engine cannot serve `radix-ls serve --tcp` (each "
+                "connection is its own process; a GPU holds one engine): run SGLang as a server "
+                "(python -m sglang.launch_server) and set engine to remote"
+            )
         device = sglang_device(settings.sglang_device)
         missing = sglang_missing(device)
         if missing:

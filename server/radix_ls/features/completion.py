@@ -117,6 +117,7 @@ class CompletionService:
     ) -> CompletionPlan:
         """The prompt and generation request for a cursor. `commit=False` previews it
         (`radix-ls context`, radixLs/context) without moving the sticky snippets."""
+        snapshot = snapshot.for_model()
         s = self.settings
         path = paths.display(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""

@@ -3,31 +3,30 @@
 Handlers live one per LSP method under `lsp/handlers/`; the session (`radix_ls.session`) holds
 the state and does the work. This module keeps what is about the protocol: the client's
 resolved capabilities, positions in the negotiated encoding, configuration pulls, server
-errors, and the translation of session failures into LSP errors.
+errors, and the translation of session failures into LSP errors. The server reads its stream
+with radix-ls' own bounded framing (`lsp.framing`), not pygls' loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import (
-    FeatureNotificationError,
-    JsonRpcException,
-    JsonRpcInvalidParams,
-    JsonRpcParseError,
-)
+from pygls.exceptions import FeatureNotificationError, JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from radix_ls import __version__
-from radix_ls.lsp import convert
+from radix_ls.lsp import convert, framing
 from radix_ls.lsp.capabilities import ClientFeatures
 from radix_ls.lsp.progress import LspEvents
 from radix_ls.lsp.protocol import RadixProtocol
@@ -61,13 +60,33 @@ class RadixServer(LanguageServer):
         self.session = Session(events=LspEvents(self))
         self.features = ClientFeatures()
 
+    protocol: RadixProtocol
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve one client on a byte stream until `exit` or the end of the stream (pygls'
+        own loop replaced by `lsp.framing`). `exit` raises SystemExit, which ends it too."""
+        source = stdin or sys.stdin.buffer
+        read_chunk = getattr(source, "read1", source.read)
+        # One thread blocks in the read; never joined, so a read still waiting when the client
+        # says `exit` does not hold the process (the CLI leaves with os._exit).
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="radix-ls-stdin")
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def read() -> bytes:
+            return await asyncio.get_running_loop().run_in_executor(reader, read_chunk, 65536)
+
+        try:
+            asyncio.run(framing.serve(read, self.protocol.receive, self._stop_event))
+        except BrokenPipeError:
+            log.error("the client's stream is closed; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            reader.shutdown(wait=False)
+            self.shutdown()
+
     def report_server_error(self, error: Exception, source: type[Exception]) -> None:
-        if isinstance(error, json.JSONDecodeError):
-            log.warning("could not parse a message as JSON: %s", error)
-            self.protocol._send_response(
-                None, error=JsonRpcParseError(f"parse error: {error}").to_response_error()
-            )
-            return
         log.error("%s", error)
         if source is FeatureNotificationError:
             # A notification has no response to carry the error: tell the user.

@@ -18,6 +18,9 @@ from radix_ls.index.incremental import IncrementalDocument
 from radix_ls.workspace import paths
 
 _EOL = re.compile(r"\r\n|\r|\n")
+# Any surrogate code point in a stored text is a lone half: pairs are one code point in Python
+# strings (JSON's decoder and `join_surrogates` combine them).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Documents larger than this are neither parsed nor completed (minified bundles, generated
 # data): nothing the parse or a completion gives is worth its cost on every keystroke there.
@@ -46,6 +49,15 @@ class DocumentSnapshot:
     @property
     def display_path(self) -> str:
         return self.path.name if self.path else self.uri.rsplit("/", 1)[-1]
+
+    def for_model(self) -> DocumentSnapshot:
+        """This snapshot as a model may read it: lone surrogate halves (an astral character
+        whose second half the editor has not sent yet) as U+FFFD, since no tokenizer can encode
+        them. U+FFFD takes the room of a half in code points, UTF-8 bytes and UTF-16 units
+        alike, so offsets, positions and the tree stay valid."""
+        if _LONE_SURROGATE.search(self.text) is None:
+            return self
+        return replace(self, text=_LONE_SURROGATE.sub("\ufffd", self.text))
 
 
 @dataclass(frozen=True)
@@ -81,16 +93,49 @@ def offset_at(text: str, line: int, column: int) -> int:
     return start + column
 
 
+def _high(ch: str) -> bool:
+    return "\ud800" <= ch <= "\udbff"
+
+
+def _low(ch: str) -> bool:
+    return "\udc00" <= ch <= "\udfff"
+
+
+def join_surrogates(text: str, edit: TextEdit) -> TextEdit:
+    """`edit` widened so that surrogate halves meeting at its edges become one code point.
+
+    An editor that keeps UTF-16 may send an astral character's two halves in separate edits
+    (JSON carries each as a lone `\\udXXX` escape). Stored as two code points they would count
+    3 + 3 UTF-8 bytes instead of 4, and every later column on the line would be off.
+    """
+    start, end, new = edit.start, edit.end, edit.text
+    left = new[:1] or text[end : end + 1]  # what will follow text[start - 1]
+    if start > 0 and left and _high(text[start - 1]) and _low(left):
+        start -= 1
+        new = text[start] + new
+    right = new[-1:] or text[start - 1 : start]  # what will precede text[end]
+    if end < len(text) and right and _high(right) and _low(text[end]):
+        new += text[end]
+        end += 1
+    if (start, end, new) == (edit.start, edit.end, edit.text):
+        return edit
+    # UTF-16 with surrogatepass both ways joins each pair and keeps any lone half as it was.
+    joined = new.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return TextEdit(start, end, joined)
+
+
 def apply_edits(text: str, edits: list[TextEdit]) -> str:
     """Apply edits one after another, each against the result of the previous one.
 
-    This is the LSP `didChange` rule: content changes are applied in order.
+    This is the LSP `didChange` rule: content changes are applied in order. Surrogate halves
+    that an edit brings together are joined (`join_surrogates`).
     """
     for edit in edits:
         if not 0 <= edit.start <= edit.end <= len(text):
             raise DocumentError(
                 f"edit range {edit.start}..{edit.end} is outside the document (length {len(text)})"
             )
+        edit = join_surrogates(text, edit)
         text = text[: edit.start] + edit.text + text[edit.end :]
     return text
 

@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from radix_ls.lsp import convert
 from radix_ls.lsp.server import RadixServer
-from radix_ls.workspace.documents import DocumentError, apply_edits
+from radix_ls.workspace.documents import DocumentError, apply_edits, join_surrogates
 
 log = logging.getLogger("radix_ls")
 
@@ -26,6 +26,8 @@ def register(server: RadixServer) -> None:
         try:
             for change in params.content_changes:
                 edit = convert.content_change_to_edit(text, change, ls.position_encoding)
+                # joined here too, so the incremental parse gets the edit the text got
+                edit = join_surrogates(text, edit)
                 text = apply_edits(text, [edit])
                 edits.append(edit)
         except (DocumentError, convert.PositionError) as exc:
