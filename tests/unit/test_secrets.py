@@ -1,4 +1,5 @@
-"""The secret filter (radix_ls/secrets.py): issue 14 item 7."""
+"""The secret filter (radix_ls/secrets.py) and its use in prompts (context/redact.py):
+issue 14 item 7."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from radix_ls.config import resolve
+from radix_ls.context.builder import LineTokenCounter, build
+from radix_ls.context.redact import redact_own
+from radix_ls.engine.templates import QWEN_FIM
+from radix_ls.features.actions.base import ActionFailed
+from radix_ls.features.actions.service import check_redacted
 from radix_ls.secrets import REDACTED, SecretFilter, SecretPatternError
+from radix_ls.workspace.documents import DocumentSnapshot
 
 # (a line of code, the secret in it, the kind reported)
 SECRET_LINES = [
@@ -163,3 +171,56 @@ def test_user_patterns_add_rules():
 def test_an_invalid_user_pattern_is_reported():
     with pytest.raises(SecretPatternError, match="secretPatterns"):
         SecretFilter(["CORP-(\\d"])
+    resolved = resolve({"secretPatterns": ["CORP-(\\d", "ok"]})
+    assert resolved.settings.secret_patterns == ()
+    assert any("secretPatterns" in e for e in resolved.errors)
+    assert resolve({"secretPatterns": ["ok"]}).settings.secret_patterns == ("ok",)
+
+
+def _context(text: str, offset: int):
+    snapshot = DocumentSnapshot("file:///w/app.py", 1, "python", text)
+    return build(
+        snapshot,
+        offset,
+        template=QWEN_FIM,
+        context_tokens=800,
+        suffix_tokens=100,
+        count=LineTokenCounter(lambda s: (len(s) + 3) // 4),
+        path="app.py",
+        repo_name="w",
+    )
+
+
+def test_the_current_file_is_redacted_around_the_cursor():
+    """issue 14 item 7: the current document's prefix and suffix, the cursor line checked
+    whole: a cursor inside a secret sends neither half."""
+    secret = "q8Vt3nR5yJ2mK9pL4sW7xZ1cB6dF0gH8jN3kM5vQ"
+    text = (
+        'DATABASE_URL = "postgres://app:Tr0ub4dor3xyz@db:5432/app"\n'
+        f'AWS_SECRET_ACCESS_KEY = "{secret}"\n'
+        "def main():\n"
+        '    slack = "xoxb-912345678012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"\n'
+    )
+    offset = text.index(secret) + 10  # the cursor sits inside the secret
+    context, found = redact_own(_context(text, offset), QWEN_FIM, SecretFilter())
+    assert "Tr0ub4dor3xyz" not in context.prompt
+    assert secret[:10] not in context.prompt and secret[10:] not in context.prompt
+    assert "xoxb-912345678012" not in context.prompt
+    assert sorted((r.line, r.kind) for r in found) == [
+        (1, "Basic Auth Credentials"),
+        (2, "AWS Access Key"),
+        (4, "Slack Token"),
+    ]
+    assert context.parts.prefix.endswith(f'AWS_SECRET_ACCESS_KEY = "{REDACTED}')
+    assert context.parts.suffix.startswith('"\ndef main():')
+    # nothing to redact: the very same context (the prompt stays byte-identical)
+    clean = _context("def main():\n    return 1\n", 12)
+    assert redact_own(clean, QWEN_FIM, SecretFilter()) == (clean, [])
+
+
+def test_an_answer_that_would_overwrite_a_secret_is_refused():
+    """issue 14 item 7: a code action on code with a secret never writes the marker over it."""
+    with pytest.raises(ActionFailed, match="secret"):
+        check_redacted("rewrite", f'KEY = "{REDACTED}"\n', True, 'KEY = "AKIAZ4XQ7RT2M5N8P3LW"\n')
+    check_redacted("rewrite", 'KEY = "x"\n', True, "")  # no marker in the answer: fine
+    check_redacted("docstring", f'"""{REDACTED}"""', False, "")  # nothing was redacted
