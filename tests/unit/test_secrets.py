@@ -14,7 +14,7 @@ from radix_ls.context.redact import redact_own
 from radix_ls.engine.templates import QWEN_FIM
 from radix_ls.features.actions.base import ActionFailed
 from radix_ls.features.actions.service import check_redacted
-from radix_ls.secrets import REDACTED, SecretFilter, SecretPatternError
+from radix_ls.secrets import REDACTED, SecretFilter, SecretPatternError, redact_signature
 from radix_ls.workspace.documents import DocumentSnapshot
 
 # (a line of code, the secret in it, the kind reported)
@@ -224,3 +224,16 @@ def test_an_answer_that_would_overwrite_a_secret_is_refused():
         check_redacted("rewrite", f'KEY = "{REDACTED}"\n', True, 'KEY = "AKIAZ4XQ7RT2M5N8P3LW"\n')
     check_redacted("rewrite", 'KEY = "x"\n', True, "")  # no marker in the answer: fine
     check_redacted("docstring", f'"""{REDACTED}"""', False, "")  # nothing was redacted
+
+
+def test_index_signatures_are_redacted():
+    """issue 14 item 7: what the index stores of a definition (its signature) holds no secret;
+    a signature without a quote (no literal) is kept as it is."""
+    assert redact_signature('def connect(password="Tr0ub4dor3xyz"):') == (
+        f'def connect(password="{REDACTED}"):'
+    )
+    assert redact_signature('TOKEN = "ghp_R8mT2vX9qL4wZ7nB3kF6hJ1pS5dG0cY8aE2u"') == (
+        f'TOKEN = "{REDACTED}"'
+    )
+    plain = "def get_session_auth_hash(self, algorithm_key_token_secret_name):"
+    assert redact_signature(plain) is plain
