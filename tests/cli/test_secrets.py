@@ -201,3 +201,20 @@ def test_an_invalid_secret_pattern_is_a_clear_error(tmp_path):
     )  # fmt: skip
     assert out.returncode == 2
     assert "secretPatterns" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_code_action_prompts_sent_to_the_engine_hold_no_secret(tmp_path, tiny_model):
+    """issue 14 item 7: a code action's prompt (the file around its target, other files'
+    definitions) went to the remote engine with the file's secrets."""
+    root = workspace(tmp_path / "ws")
+    with llama_server(tiny_model) as server, recording_proxy(server.url) as (url, recorded):
+        subprocess.run(
+            [*CLI, "batch", "docstring", str(root / "settings.py"), "--workspace", str(root),
+             "--engine", "remote", "--remote-url", url, "--action-max-tokens", "16",
+             "--cache-dir", str(tmp_path / "cache")],
+            capture_output=True, text=True, timeout=180, env={**os.environ},
+        )  # fmt: skip
+    posts = [body for method, path, body in recorded.requests if path == "/v1/completions"]
+    assert posts, recorded.requests
+    assert b"AWS_SECRET_ACCESS_KEY" in posts[0]  # the file went out...
+    assert leaked(recorded.bodies()) == []  # ...without its secrets
