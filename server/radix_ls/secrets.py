@@ -95,13 +95,28 @@ _FORMAT_DETECTORS: tuple[type[RegexBasedDetector], ...] = (
 )
 
 
+# detect-secrets' value pattern with its length bounded: unbounded, a quote that is never
+# closed costs time quadratic in the line's length (30 s for a 20,000-character line, on every
+# keystroke in it). Its first lookahead always matches and goes; values over 256 characters
+# are not credentials anyway.
+_VALUE = r"(?=\w)[^\v'\"]{0,255}[^\v,'\"`]"
+assert keyword.SECRET.startswith("(?=[^\\v\\'\\\"]*)(?=\\w+)"), (
+    "detect-secrets changed its value rule"
+)
+
+
+def _bounded(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """One of detect-secrets' keyword rules, its value pattern bounded (`_VALUE`)."""
+    return re.compile(regex.pattern.replace(keyword.SECRET, _VALUE), regex.flags)
+
+
 def _keyword_regex(operator: str) -> re.Pattern[str]:
     """A keyword rule in detect-secrets' own pieces: a denylisted name, `operator`, then a
     quoted value (group 4)."""
     k = keyword
     ws = k.OPTIONAL_WHITESPACE
     return re.compile(
-        rf"{k.DENYLIST_REGEX}({k.CLOSING})?{operator}{ws}({k.QUOTE})({k.SECRET})(\3)",
+        rf"{k.DENYLIST_REGEX}({k.CLOSING})?{operator}{ws}({k.QUOTE})({_VALUE})(\3)",
         flags=re.IGNORECASE,
     )
 
@@ -118,9 +133,15 @@ _TYPED_QUOTED = _keyword_regex(rf"(?:\s*:\s*|\s+)[&\w.<>\[\]|]+{keyword.OPTIONAL
 # and Go's `:=`. The value must be quoted in every one of them: `password = get()` is not a
 # secret.
 _KEYWORD_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
-    *keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items(),
-    *keyword.COMMON_C_DENYLIST_REGEX_TO_GROUP.items(),
-    *keyword.C_PLUS_PLUS_REGEX_TO_GROUP.items(),
+    *(
+        (_bounded(regex), group)
+        for rules in (
+            keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+            keyword.COMMON_C_DENYLIST_REGEX_TO_GROUP,
+            keyword.C_PLUS_PLUS_REGEX_TO_GROUP,
+        )
+        for regex, group in rules.items()
+    ),
     (_GO_QUOTED, 4),
     (_TYPED_QUOTED, 4),
 )
@@ -129,9 +150,11 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
 # name that says it holds a
 # credential; it is redacted when its entropy is over detect-secrets' limits.
 _NAMED_VALUE = re.compile(
-    r"(?i)[\w.\-]*(?:token|secret|passw|pwd|key|auth|credential)[\w\-]*['\"\]]{0,2}"
+    # from the start of a name only (a match starting at every position of a long run of word
+    # characters would take time quadratic in its length)
+    r"(?i)(?<![\w.\-])[\w.\-]*?(?:token|secret|passw|pwd|key|auth|credential)[\w\-]*['\"\]]{0,2}"
     r"(?:\s*:\s*[&\w.<>\[\]|]+|\s+[&\w.<>\[\]|]+)?\s*"  # a declared type (TS, Go, Rust)
-    r"(?::=|=>|[:=])\s*[@rbf]?(['\"`])([A-Za-z0-9+/=_\-]{16,})\1"
+    r"(?::=|=>|[:=])\s*[@rbf]?(['\"`])([A-Za-z0-9+/=_\-]{16,256})\1"
 )
 # A value that is itself a name built on a keyword (Django's forms have dozens).
 _NAME_VALUE = re.compile(r"(?i)[a-z_]*(?:password|passwd|pwd|secret|key|token)[a-z_]*\d?$")

@@ -237,3 +237,30 @@ def test_index_signatures_are_redacted():
     )
     plain = "def get_session_auth_hash(self, algorithm_key_token_secret_name):"
     assert redact_signature(plain) is plain
+
+
+@pytest.mark.timeout(30)
+def test_long_lines_cost_linear_time():
+    """A quote never closed on a long line (minified code, data) after a secret-sounding name
+    took time quadratic in the line's length (30 s for 20,000 characters, on every keystroke
+    in that line); now each of these 50,000-character lines takes well under a second."""
+    n = 50_000
+    for line in (
+        'password = "' + "a" * n,
+        "api_token = " + "T" * n,
+        'x = "' * (n // 5) + "password",
+        "a_key_b" * (n // 7),
+    ):
+        assert SecretFilter().line(line)[0].count("\n") == 0
+
+
+def test_a_long_line_after_the_cursor_is_read_only_as_far_as_the_prompt_needs():
+    """The cursor line is checked across the cursor, over what the prompt shows of it and a
+    secret's length more: a megabyte of minified code after the cursor is not scanned per
+    keystroke, and a secret far beyond what is shown is not reported."""
+    far = "x" * 5000 + ' password="Tr0ub4dor3xyz"'
+    text = 'TOKEN = "ghp_R8mT2vX9qL4wZ7nB3kF6hJ1pS5dG0cY8aE2u"\nvalue = f(' + far + ")\n"
+    offset = text.index("f(") + 2
+    context, found = redact_own(_context(text, offset), QWEN_FIM, SecretFilter())
+    assert "ghp_R8mT2v" not in context.prompt and "Tr0ub4dor3xyz" not in context.prompt
+    assert [(r.line, r.kind) for r in found] == [(1, "GitHub Token")]
