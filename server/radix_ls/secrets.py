@@ -176,6 +176,7 @@ _PRIVATE_KEY = re.compile(
 _WORDS = ("key", "pass", "pwd", "secret", "contras", "token", "auth", "credential")
 _LONG = re.compile(r"[A-Za-z0-9_+/=\-]{10}")
 _MARKERS = ("://", "xox", "eyJ", "PRIVATE KEY")
+_VALUE_END = re.compile(r"[\s'\"`]")
 _QUOTES = ("'", '"', "`")
 _ANCHORED = (CloudantDetector, IbmCloudIamDetector, IbmCosHmacDetector, SoftlayerDetector)
 
@@ -221,6 +222,8 @@ def _format_spans(line: str, words: bool) -> list[Span]:
     for detector in _FORMAT_DETECTORS:
         if not words and detector in _ANCHORED and "://" not in line:
             continue
+        if detector is NpmDetector and "_authToken" not in line:
+            continue  # its `//.+/:_authToken=` is quadratic in the line's length without it
         for regex in detector.denylist:
             for m in regex.finditer(line):
                 spans.append((*_secret_span(m), detector.secret_type))
@@ -231,10 +234,14 @@ def _secret_span(m: re.Match[str]) -> tuple[int, int]:
     """The part of a key-format match that is the secret: the value group when the rule names
     the secret before it (`aws...key = "..."`, `user:PASSWORD@`), else the whole match
     without the delimiters some rules take in (quotes, `=`, `:`, spaces)."""
-    if m.re.groups and m.start(1) > m.start() and m.end(1) - m.start(1) >= 8:
-        return m.span(1)
-    start, end = m.span()
     text = m.string
+    if m.re.groups and m.start(1) > m.start() and m.end(1) - m.start(1) >= 8:
+        # a greedy value (npm's `npm_.+`) ends where a credential cannot go on: a quote or a
+        # space
+        start, end = m.span(1)
+        stop = _VALUE_END.search(text, start, end)
+        return start, stop.start() if stop else end
+    start, end = m.span()
     while start < end and text[start] in " \t\"'=:/@":
         start += 1
     while end > start and text[end - 1] in " \t\"'@":

@@ -54,6 +54,11 @@ SECRET_LINES = [
     ),
     ('\tdbPassword := "gR7#kq2!Lm9zX"', "gR7#kq2!Lm9zX", "keyword assignment"),
     (
+        'NPMRC = "//registry.npmjs.org/:_authToken=npm_Q8vT3nR5yJ2mK9pL4sW7xZ1cB6dF0gH8jN3k"',
+        "npm_Q8vT3nR5yJ2mK9pL4sW7xZ1cB6dF0gH8jN3k",
+        "NPM tokens",
+    ),
+    (
         'session_token = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"',
         "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c",
         "high-entropy value",
@@ -115,6 +120,14 @@ def test_ordinary_code_of_a_real_repository_is_barely_touched():
             redactions += len(found)
     assert lines > 30_000
     assert redactions <= 3
+
+
+def test_only_the_secret_goes():
+    line = (
+        'NPMRC = "//registry.npmjs.org/:_authToken=npm_Q8vT3nR5yJ2mK9pL4sW7xZ1cB6dF0gH8jN3k"; x = 1'
+    )
+    redacted = f'NPMRC = "//registry.npmjs.org/:_authToken={REDACTED}"; x = 1'
+    assert SecretFilter().line(line) == (redacted, ("NPM tokens",))
 
 
 def test_lines_and_numbers_are_kept():
@@ -243,13 +256,15 @@ def test_index_signatures_are_redacted():
 def test_long_lines_cost_linear_time():
     """A quote never closed on a long line (minified code, data) after a secret-sounding name
     took time quadratic in the line's length (30 s for 20,000 characters, on every keystroke
-    in that line); now each of these 50,000-character lines takes well under a second."""
+    in that line), so did many `://` (the npm rule); now each of these 50,000-character lines
+    takes well under a second."""
     n = 50_000
     for line in (
         'password = "' + "a" * n,
         "api_token = " + "T" * n,
         'x = "' * (n // 5) + "password",
         "a_key_b" * (n // 7),
+        "://a:" * (n // 5),
     ):
         assert SecretFilter().line(line)[0].count("\n") == 0
 
