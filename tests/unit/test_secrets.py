@@ -3,6 +3,7 @@ issue 14 item 7."""
 
 from __future__ import annotations
 
+import itertools
 import sysconfig
 from pathlib import Path
 
@@ -279,3 +280,17 @@ def test_a_long_line_after_the_cursor_is_read_only_as_far_as_the_prompt_needs():
     context, found = redact_own(_context(text, offset), QWEN_FIM, SecretFilter())
     assert "ghp_R8mT2v" not in context.prompt and "Tr0ub4dor3xyz" not in context.prompt
     assert [(r.line, r.kind) for r in found] == [(1, "GitHub Token")]
+
+
+def test_typing_after_a_secret_keeps_the_prompt_prefix_stable():
+    """Prefix caching (CONVENTIONS.md): with secrets redacted above the cursor, each
+    keystroke's prompt still extends the previous one's text up to the cursor."""
+    head = 'API_KEY = "AKIAZ4XQ7RT2M5N8P3LW"\n\n\ndef main():\n    '
+    typed = "return connect(API_KEY)"
+    prompts = []
+    for n in range(1, len(typed) + 1):
+        text = head + typed[:n] + "\n"
+        context, found = redact_own(_context(text, len(head) + n), QWEN_FIM, SecretFilter())
+        assert [(r.line, r.kind) for r in found] == [(1, "AWS Access Key")]
+        prompts.append(context.prompt[: context.prompt.index(typed[:n]) + n])
+    assert all(b.startswith(a) for a, b in itertools.pairwise(prompts))
