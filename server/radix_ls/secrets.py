@@ -100,9 +100,9 @@ _FORMAT_DETECTORS: tuple[type[RegexBasedDetector], ...] = (
 # keystroke in it). Its first lookahead always matches and goes; values over 256 characters
 # are not credentials anyway.
 _VALUE = r"(?=\w)[^\v'\"]{0,255}[^\v,'\"`]"
-assert keyword.SECRET.startswith("(?=[^\\v\\'\\\"]*)(?=\\w+)"), (
-    "detect-secrets changed its value rule"
-)
+if not keyword.SECRET.startswith("(?=[^\\v\\'\\\"]*)(?=\\w+)"):
+    # its keyword rules would then run unbounded (or no longer match what _VALUE replaces)
+    raise ImportError("detect-secrets changed its keyword value rule: check radix_ls/secrets.py")
 
 
 def _bounded(regex: re.Pattern[str]) -> re.Pattern[str]:
@@ -147,8 +147,8 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 
 # A quoted value of 16+ characters assigned (=, :=, :, =>; after a declared type or not) to a
-# name that says it holds a
-# credential; it is redacted when its entropy is over detect-secrets' limits.
+# name that says it holds a credential; it is redacted when its entropy is over
+# detect-secrets' limits.
 _NAMED_VALUE = re.compile(
     # from the start of a name only (a match starting at every position of a long run of word
     # characters would take time quadratic in its length)

@@ -43,7 +43,7 @@ class CompletionPlan:
     context: BuiltContext
     mode: str  # "line" | "block"
     max_lines: int
-    # where secrets were taken out of the prompt (radix_ls/secrets.py), in prompt order
+    # where secrets were taken out of the prompt (radix_ls/secrets.py): other files, then this one
     redactions: tuple[Redaction, ...] = ()
 
 
