@@ -53,6 +53,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-ctx", type=_positive, help="model context window (llama.cpp)")
     p.add_argument("--remote-url", help="OpenAI-compatible server for --engine remote")
     p.add_argument("--remote-model", help="model id on the remote server (default: its first)")
+    p.add_argument("--secret-pattern", action="append", metavar="RE", help="also redact RE")
 
 
 def _add_index_options(p: argparse.ArgumentParser) -> None:
@@ -199,6 +200,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "exclude": "indexExclude",
         "max_file_bytes": "maxFileBytes",
         "action_max_tokens": "actionMaxTokens",
+        "secret_pattern": "secretPatterns",
     }
     return {wire: getattr(args, attr) for attr, wire in names.items() if getattr(args, attr, None)}
 
@@ -333,6 +335,7 @@ def _completion_json(status: dict[str, Any], result: Any) -> dict[str, Any]:
         "template": status["template"],
         "prompt": plan.request.prompt,
         "segments": [vars(s) for s in plan.context.segments],
+        "redactions": [vars(r) for r in plan.redactions],
         "stats": result.stats.to_json(),
     }
 
@@ -382,14 +385,15 @@ def _context(args: argparse.Namespace) -> int:
     if args.json:
         segments = [vars(s) for s in plan.context.segments]
         print(json.dumps({"segments": segments, "tokens": view.tokens, "layout": view.layout,
-                          "template": view.template, "prompt": plan.request.prompt}))  # fmt: skip
+                          "template": view.template, "prompt": plan.request.prompt,
+                          "redactions": [vars(r) for r in plan.redactions]}))  # fmt: skip
         return 0
     print(f"{'kind':12s} {'tokens':>6s}  source")
     for s in plan.context.segments:
         print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}")
     print(f"{'total':12s} {view.tokens:6d}  ({view.template} template, {view.layout} layout, "
           f"{view.model})")  # fmt: skip
-    print("-" * 79)
+    print(*(f"{'redacted':21s}{r}" for r in plan.redactions), "-" * 79, sep="\n")
     print(plan.request.prompt)
     return 0
 

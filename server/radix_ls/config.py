@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,8 @@ class Settings:
     index_exclude: tuple[str, ...] = ()  # gitignore-style patterns, on top of .gitignore
     max_file_bytes: int = 1_000_000
     repo_context_share: float = 0.35  # part of contextTokens for other files' code; 0 = none
+    # extra secret rules (regular expressions) on top of the built-in ones (radix_ls/secrets.py)
+    secret_patterns: tuple[str, ...] = ()
     # code actions: which are offered, and their prompt and answer budgets
     code_actions: tuple[str, ...] = ACTION_IDS
     action_context_tokens: int = 2560
@@ -215,6 +218,16 @@ def _check_value(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _invalid_pattern(patterns: tuple[str, ...]) -> str | None:
+    """The message for the first of `patterns` that is not a valid regular expression."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"secretPatterns: {pattern!r} is not a valid regular expression: {exc}"
+    return None
+
+
 def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
     """Turn what a client sent into `Settings`, collecting a message per invalid entry.
 
@@ -245,6 +258,10 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
             errors.append(error)
         values[fld.name] = checked
     settings = dataclasses.replace(base, **values)
+    bad_pattern = _invalid_pattern(settings.secret_patterns)
+    if bad_pattern:
+        errors.append(bad_pattern)
+        settings = dataclasses.replace(settings, secret_patterns=base.secret_patterns)
     if settings.engine == "remote" and not settings.remote_url:
         errors.append("engine 'remote' needs remoteUrl")
         settings = dataclasses.replace(settings, engine=base.engine if base.remote_url else "auto")

@@ -23,12 +23,14 @@ from radix_ls.context.builder import (
     shown_lines,
     with_files,
 )
+from radix_ls.context.redact import redact_own, redact_snippets
 from radix_ls.context.repo import RepoContext
 from radix_ls.context.retrieval import Snippet, as_files, names_near
 from radix_ls.context.sticky import FIRST_SHARE, StickySnippets, region_start
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats, new_request_id
 from radix_ls.engine.templates import PromptTemplate, choose_template
 from radix_ls.features import postprocess
+from radix_ls.secrets import Redaction, secret_filter
 from radix_ls.workspace import paths
 from radix_ls.workspace.documents import DocumentSnapshot
 
@@ -41,6 +43,8 @@ class CompletionPlan:
     context: BuiltContext
     mode: str  # "line" | "block"
     max_lines: int
+    # where secrets were taken out of the prompt (radix_ls/secrets.py): other files, then this one
+    redactions: tuple[Redaction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class CompletionService:
             settings.prompt_template, engine.model_name, engine.has_token
         )
         self._counter = LineTokenCounter(engine.count_tokens)
+        self._secrets = secret_filter(settings.secret_patterns)
         self._sticky = StickySnippets()
         # each document's prefix window start in its last prompt (kept while it fits)
         self._window_starts: dict[str, int] = {}
@@ -140,12 +145,15 @@ class CompletionService:
                 self._window_starts.clear()
             prefix = next(x for x in context.segments if x.kind == "file-prefix")
             self._window_starts[snapshot.uri] = prefix.start_line - 1
+        redacted: list[Redaction] = []
         if self.repo is not None and rel is not None and repo_budget:
             snippets = self._snippets(snapshot, rel, context, repo_budget, commit)
+            snippets, redacted = redact_snippets(snippets, self._secrets)
             segments = tuple(
                 Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens) for x in snippets
             )
             context = with_files(context, self.template, as_files(snippets), segments)
+        context, own = redact_own(context, self.template, self._secrets)
         mode = postprocess.mode_for(context.cursor)
         stop = self.template.stop + (("\n",) if mode == "line" else ())
         request = GenerationRequest(
@@ -158,7 +166,7 @@ class CompletionService:
                 _is_done, context.cursor, s.max_lines, self.template.mode == "chat"
             ),
         )
-        return CompletionPlan(request, context, mode, s.max_lines)
+        return CompletionPlan(request, context, mode, s.max_lines, (*redacted, *own))
 
     async def complete(
         self,

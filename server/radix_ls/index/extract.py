@@ -34,6 +34,7 @@ from radix_ls.index.model import (
     FileIndex,
     Import,
 )
+from radix_ls.secrets import redact_signature
 
 # Chunks: definitions longer than this are split (classes per member, others in windows);
 # top-level code between definitions goes in windows of at most CODE_WINDOW_LINES.
@@ -352,9 +353,8 @@ def _signature(data: bytes, d: _Def) -> str:
     else:
         newline = data.find(b"\n", d.start, d.end)
         end = newline if newline >= 0 else d.end
-    return _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()[
-        :SIGNATURE_MAX_CHARS
-    ]
+    text = _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()
+    return redact_signature(text)[:SIGNATURE_MAX_CHARS]  # no secret in the index (secrets.py)
 
 
 # -- chunks -------------------------------------------------------------------------------

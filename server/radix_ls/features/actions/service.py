@@ -23,6 +23,7 @@ from radix_ls.engine.templates import instruct
 from radix_ls.features.actions import base
 from radix_ls.features.actions.registry import REGISTRY
 from radix_ls.features.syntax import SyntaxDocument
+from radix_ls.secrets import REDACTED, secret_filter
 from radix_ls.workspace import paths
 from radix_ls.workspace.documents import DocumentSnapshot
 
@@ -44,6 +45,7 @@ class _Attempt:
     stats: list[GenerationStats] = field(default_factory=list)
     complaint: str = ""
     previous: str = ""
+    redacted: bool = False  # a secret was taken out of the prompt (radix_ls/secrets.py)
 
 
 def apply_answer(
@@ -59,6 +61,16 @@ def apply_answer(
     the answer fails a check, ActionFailed when the action cannot be done."""
     inp = base.ActionInput(doc, snapshot, r, root, errors_before, test_text)
     return REGISTRY[r.action].apply(inp, answer)
+
+
+def check_redacted(action: str, answer: str, redacted: bool, text: str) -> None:
+    """Refuse an answer that would write the redaction marker where the code has a secret:
+    the model never saw the secret, so applying its answer would lose it."""
+    if redacted and REDACTED in answer and REDACTED not in text:
+        raise base.ActionFailed(
+            f"{action}: the code holds a secret, which is never sent to the model (it was "
+            f"redacted), and the answer would replace it with {REDACTED}; nothing was changed"
+        )
 
 
 def _reporter(progress: ProgressFn) -> Callable[[Chunk], None]:
@@ -83,6 +95,7 @@ class ActionService:
         self.settings = settings
         self.repo = repo
         self._count = LineTokenCounter(engine.count_tokens)
+        self._secrets = secret_filter(settings.secret_patterns)
 
     async def run(
         self,
@@ -113,6 +126,7 @@ class ActionService:
         attempt = _Attempt()
         for number in (1, 2):
             answer = await self._generate(inp, task, attempt, progress)
+            check_redacted(request.action, answer, attempt.redacted, snapshot.text)
             try:
                 result = action.apply(inp, answer)
             except base.Rejected as rejected:
@@ -137,7 +151,8 @@ class ActionService:
                 f"\n\nYour previous answer was:\n```\n{attempt.previous[:2000]}\n```\n"
                 f"It was rejected: {attempt.complaint}. Answer again, correctly."
             )
-        user = self._context(inp, text) + text
+        user, found = self._secrets.text(self._context(inp, text) + text)
+        attempt.redacted = attempt.redacted or bool(found)
         prompt = instruct(self.engine.model_family, SYSTEM, user, task.answer_start)
         request = GenerationRequest(
             prompt=prompt.prompt,

@@ -44,5 +44,9 @@ def register(server: RadixServer) -> None:
                 }
                 for s in view.plan.context.segments
             ],
+            # where secrets were taken out of the prompt (never the secrets)
+            "redactions": [
+                {"path": r.path, "line": r.line, "kind": r.kind} for r in view.plan.redactions
+            ],
             "prompt": view.plan.request.prompt,
         }
