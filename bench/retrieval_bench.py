@@ -144,19 +144,29 @@ class Baseline:
                 chunk = lines[start : start + WINDOW_LINES]
                 self.windows.append((path, start + 1, start + len(chunk), "\n".join(chunk)))
         self.bm25 = BM25(w[3] for w in self.windows)
+        self._costs: dict[int, int] = {}  # window -> tokens, counted once
 
     def hit(self, case: Case, text: str, budget: int, count: object) -> bool:
         lines = text.split("\n")
         query = "\n".join(lines[max(0, case.line - 1 - WINDOW_LINES) : case.line - 1])
-        exclude = [i for i, w in enumerate(self.windows) if w[0] == case.path]
+        return self.hit_query(query, case.path, case.target_path, case.target_line, budget, count)
+
+    def hit_query(
+        self, query: str, path: str, target_path: str, target_line: int, budget: int, count: object
+    ) -> bool:
+        """Windows of files other than `path`, best first, packed while they fit `budget`:
+        does one cover `target_line` of `target_path`?"""
+        exclude = [i for i, w in enumerate(self.windows) if w[0] == path]
         used = 0
         for scored in self.bm25.search(query, limit=200, exclude=exclude):
-            path, start, end, chunk = self.windows[scored.index]
-            cost = count(chunk)  # type: ignore[operator]
+            window, start, end, chunk = self.windows[scored.index]
+            cost = self._costs.get(scored.index)
+            if cost is None:
+                cost = self._costs[scored.index] = count(chunk)  # type: ignore[operator]
             if used + cost > budget:
                 continue
             used += cost
-            if path == case.target_path and start <= case.target_line <= end:
+            if window == target_path and start <= target_line <= end:
                 return True
         return False
 

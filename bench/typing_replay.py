@@ -358,10 +358,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def replay_project(
-    project: Path, targets: list[Target], options: dict[str, Any], tokenize: Any
-) -> list[FileResult]:
-    client = LanguageClient("typing-replay", "1")
+async def start_server(project: Path, options: dict[str, Any]) -> LanguageClient:
+    """`radix-ls serve` over stdio on `project`, initialized with `options`, once its engine
+    is loaded and its index built (what an editor gets after the first wait)."""
+    client = LanguageClient("radix-ls-bench", "1")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     await client.start_io(
         sys.executable, "-m", "radix_ls", "--log-level", "warning", "serve", env=env
@@ -378,17 +378,32 @@ async def replay_project(
         )
     )
     client.initialized(types.InitializedParams())
-    replay = Replay(client, tokenize, _definition_lines(project))
     deadline = time.monotonic() + 600
     while True:
-        status = await replay.request("radixLs/status", {})
+        status = _plain(await client.protocol.send_request_async("radixLs/status", {}))
         if status["state"] in ("ready", "error") and status["index"]["state"] != "indexing":
             break
         if time.monotonic() > deadline:
+            await stop_server(client)
             raise SystemExit(f"server not ready: {status}")
         await asyncio.sleep(0.2)
     if status["state"] == "error":
+        await stop_server(client)
         raise SystemExit(f"engine failed: {status['detail']}")
+    return client
+
+
+async def stop_server(client: LanguageClient) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+async def replay_project(
+    project: Path, targets: list[Target], options: dict[str, Any], tokenize: Any
+) -> list[FileResult]:
+    client = await start_server(project, options)
+    replay = Replay(client, tokenize, _definition_lines(project))
     results = []
     try:
         for target in targets:
@@ -413,9 +428,7 @@ async def replay_project(
             )
             results.append(result)
     finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+        await stop_server(client)
     return results
 
 
