@@ -40,6 +40,16 @@ from radix_ls.index.model import (
 CHUNK_MAX_LINES = 80
 CODE_WINDOW_LINES = 40
 SIGNATURE_MAX_CHARS = 1000
+# Definitions that are a value (constants, variables, aliases without a body): the signature
+# is the whole definition on one line (`QueryParamTypes = Union[QueryParams, Mapping, str]`),
+# cut at this length, so a lookup by name shows what the name stands for.
+VALUE_SIGNATURE_MAX_CHARS = 200
+_VALUE_KINDS = frozenset({"variable", "constant", "type"})
+# a line break and the indentation around it; after an opening or before a closing bracket
+# (with a trailing comma) it goes entirely, elsewhere it becomes one space
+_BREAK_AFTER_OPEN = re.compile(r"(?<=[\[({<])[ \t]*\r?\n\s*")
+_BREAK_BEFORE_CLOSE = re.compile(r",?[ \t]*\r?\n\s*(?=[\])}>])")
+_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 # Lines right above a definition that belong to it (comments, decorators, annotations,
 # attributes, doc comments): a chunk starts at the first of them.
 _ATTACHED_PREFIXES = (b"#", b"//", b"/*", b"*", b"@", b"--", b'"""', b"'''")
@@ -347,6 +357,8 @@ def _nest(ordered: list[_Def]) -> list[_Def]:
 
 
 def _signature(data: bytes, d: _Def) -> str:
+    if d.body_start is None and d.query_kind in _VALUE_KINDS:
+        return _value_signature(data, d.start, d.end)
     if d.body_start is not None and d.body_start > d.start:
         end = d.body_start
     else:
@@ -355,6 +367,18 @@ def _signature(data: bytes, d: _Def) -> str:
     return _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()[
         :SIGNATURE_MAX_CHARS
     ]
+
+
+def _value_signature(data: bytes, start: int, end: int) -> str:
+    """A value definition's text on one line, at most VALUE_SIGNATURE_MAX_CHARS (then "...")."""
+    limit = VALUE_SIGNATURE_MAX_CHARS
+    # bytes enough for `limit` characters once line breaks and indentation are collapsed
+    text = _text(data, start, min(end, start + 8 * limit)).strip()
+    if "\n" in text:
+        text = _BREAK.sub(" ", _BREAK_BEFORE_CLOSE.sub("", _BREAK_AFTER_OPEN.sub("", text)))
+    if len(text) > limit or end > start + 8 * limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text
 
 
 # -- chunks -------------------------------------------------------------------------------
