@@ -213,3 +213,27 @@ def test_import_aliases_are_recorded_and_stored(tmp_path, language, source, expe
     assert [(i.module, i.names, i.aliases) for i in stored] == expected
     if language == "typescript":
         assert [i.kind for i in stored] == ["", "", "export", "export", "export"]
+
+
+def test_retrieval_brings_the_definition_behind_a_package(python_index):
+    """issue 15 item 2: completion context for a line after `pkg.get(...)` and
+    `fetch(...)` (`from pkg import get as fetch`) holds `get` from pkg/_impl.py, two
+    re-export hops away, and `sub.helper` brings pkg/sub.py."""
+    from radix_ls.context.repo import RepoContext
+    from radix_ls.context.retrieval import retrieve
+
+    text = (python_index.root / "main.py").read_text() + "    sub.helper()\n\n"
+    lines = text.split("\n")
+    snippets = retrieve(
+        "main.py",
+        text,
+        [],
+        len(lines),
+        RepoContext(python_index),
+        budget=400,
+        count=lambda s: len(s) // 4 + 1,
+        window=(1, len(lines)),
+    )
+    shown = {(s.path, s.start_line) for s in snippets}
+    assert ("pkg/_impl.py", 4) in shown  # def get
+    assert ("pkg/sub.py", 1) in shown  # def helper

@@ -46,13 +46,13 @@ def imported_definitions(index: DefinitionIndex, path: str, name: str) -> list[D
     through `path`'s imports, followed through re-exports; [] where no import binds it.
 
     A name `path` defines itself is not looked up (the caller has the file)."""
-    return _Follower(index).through_imports(path, name.split("."), 0)
+    return Follower(index).imported(path, name)
 
 
 def exported_definitions(index: DefinitionIndex, path: str, name: str) -> list[Definition]:
     """The definitions of `name` (possibly dotted) as file `path` offers it to importers:
     defined there, or imported there from another file and so re-exported."""
-    return _Follower(index).in_file(path, name.split("."), 0)
+    return Follower(index).exported(path, name)
 
 
 def import_bindings(imp: Import, language: str | None) -> list[tuple[str, str]]:
@@ -90,14 +90,25 @@ def _names_module(target: str, name: str) -> bool:
     return stem == name
 
 
-class _Follower:
-    """One lookup: memoised index answers and the (file, name) pairs already visited."""
+class Follower:
+    """Lookups that share the index's answers: one per request that looks up many names
+    (the index must not change meanwhile). Each lookup ends on cycles by itself."""
 
     def __init__(self, index: DefinitionIndex) -> None:
         self.index = index
-        self.seen: set[tuple[str, str]] = set()
+        self.seen: set[tuple[str, str]] = set()  # (file, name) visited by the current lookup
         self._imports: dict[str, Sequence[Import]] = {}
         self._named: dict[str, Sequence[Definition]] = {}
+
+    def imported(self, path: str, name: str) -> list[Definition]:
+        """As `imported_definitions`."""
+        self.seen = set()
+        return self.through_imports(path, name.split("."), 0)
+
+    def exported(self, path: str, name: str) -> list[Definition]:
+        """As `exported_definitions`."""
+        self.seen = set()
+        return self.in_file(path, name.split("."), 0)
 
     def _definitions(self, name: str) -> Sequence[Definition]:
         found = self._named.get(name)
