@@ -23,6 +23,7 @@ PYTHON = {
         "from typing import Union\n\nQueryParamTypes = Union[\n    str,\n    bytes,\n]\n"
     ),
     "pkg/sub.py": "def helper() -> int:\n    return 1\n",
+    "pkg/log.py": "import logging\n\nlog = logging.getLogger('pkg')\n",
     "pkg/loop_a.py": "from .loop_b import spin\n",
     "pkg/loop_b.py": "from .loop_a import spin\n",
     "main.py": (
@@ -30,7 +31,8 @@ PYTHON = {
         "import pkg.sub as s\n"
         "from pkg import sub\n"
         "from pkg import get as fetch, QueryParamTypes, USE_CLIENT_DEFAULT\n"
-        "from pkg.loop_a import spin\n\n\n"
+        "from pkg.loop_a import spin\n"
+        "from pkg.log import log\n\n\n"
         "def call(params: QueryParamTypes) -> str:\n"
         "    return pkg.get(str(params)) + fetch('x')\n"
     ),
@@ -94,6 +96,12 @@ def test_alias_in_annotation_and_constant_through_package(python_index):
     assert alias.signature == "QueryParamTypes = Union[str, bytes]"
     (constant,) = imported_definitions(python_index, "main.py", "USE_CLIENT_DEFAULT")
     assert (constant.path, constant.kind) == ("pkg/_impl.py", "constant")
+
+
+def test_a_name_like_its_module_is_the_name(python_index):
+    """issue 15 item 2: `from pkg.log import log` is the variable `log` in pkg/log.py (not
+    the module pkg/log.py, as `from pkg import sub` is pkg/sub.py)."""
+    assert _where(imported_definitions(python_index, "main.py", "log")) == [("pkg/log.py", "log")]
 
 
 def test_cycles_and_unknown_names_end(python_index):

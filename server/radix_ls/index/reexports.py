@@ -31,6 +31,7 @@ from radix_ls.index.model import Definition, Import
 MAX_HOPS = 6
 # file stems that stand for their directory (`pkg/__init__.py` is the module `pkg`)
 _PACKAGE_FILES = frozenset({"__init__", "mod", "index"})
+_RUST_RELATIVE = frozenset({"crate", "self", "super"})
 
 
 class DefinitionIndex(Protocol):
@@ -81,13 +82,21 @@ def is_star(imp: Import, language: str | None) -> bool:
     return imp.kind == "export" and not imp.names and not imp.aliases
 
 
-def _names_module(target: str, name: str) -> bool:
-    """Whether `name` imported from `target` is the module `target` itself (`from pkg
-    import sub` resolving to `pkg/sub.py`, Rust `use crate::a` to `a.rs`)."""
-    stem = posixpath.basename(target).partition(".")[0]
-    if stem in _PACKAGE_FILES:
-        stem = posixpath.basename(posixpath.dirname(target))
-    return stem == name
+def _names_module(target: str, imp: Import, name: str, language: str | None) -> bool:
+    """Whether `name` imported by `imp` is the module `target` itself (`from pkg import sub`
+    resolving to `pkg/sub.py`, Rust `use crate::a` to `a.rs`), not a name defined in it
+    (`from pkg.log import log` resolving to `pkg/log.py`): the target is the submodule `name`
+    of the import's module."""
+    if language not in ("python", "rust"):
+        return False  # JavaScript names never are modules; Go binds packages only
+    parts = posixpath.splitext(target)[0].split("/")
+    if parts[-1] in _PACKAGE_FILES:
+        parts.pop()
+    if not parts or parts[-1] != name:
+        return False
+    separator = "::" if language == "rust" else "."
+    module = [p for p in imp.module.split(separator) if p and p not in _RUST_RELATIVE]
+    return not module or parts[-1 - len(module) : -1] == module
 
 
 class Follower:
@@ -146,7 +155,7 @@ class Follower:
                     continue
                 rest = segments[len(parts) :]
                 for target in imp.resolved:
-                    if not original or _names_module(target, original):
+                    if not original or _names_module(target, imp, original, language):
                         if rest:  # the module itself has no definition to show
                             found += self.in_file(target, rest, hops + 1)
                     else:
