@@ -34,10 +34,17 @@
 (type_declaration
   (type_alias name: (type_identifier) @name)) @definition.type
 
+; `const A, B = 1, 2`: the direct identifiers of a spec are its names (with `name:`, this
+; grammar version matches only the first of several)
 (source_file
   (const_declaration
-    (const_spec name: (identifier) @name) @definition.constant))
+    (const_spec (identifier) @name) @definition.constant))
 
 (source_file
   (var_declaration
     (var_spec name: (identifier) @name) @definition.variable))
+
+; `var ( ... )`: the specs sit in a list
+(source_file
+  (var_declaration
+    (var_spec_list (var_spec name: (identifier) @name) @definition.variable)))

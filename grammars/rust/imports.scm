@@ -1,6 +1,6 @@
 ; Rust imports: @import a `use` declaration or `mod x;`, @module the path (`crate::a::b`,
-; `super::x`, `std::io`), @name each imported item (`*` for a glob). A file-backed module
-; declaration `mod x;` is @import.mod with @module `x`.
+; `super::x`, `std::io`), @name each imported item (`*` for a glob), @alias its `as` name.
+; A file-backed module declaration `mod x;` is @import.mod with @module `x`.
 
 (use_declaration
   argument: (identifier) @module) @import
@@ -12,7 +12,8 @@
 
 (use_declaration
   argument: (use_as_clause
-    path: (scoped_identifier path: (_) @module name: (identifier) @name))) @import
+    path: (scoped_identifier path: (_) @module name: (identifier) @name)
+    alias: (identifier) @alias)) @import
 
 (use_declaration
   argument: (use_as_clause path: (identifier) @module)) @import

@@ -37,3 +37,20 @@
   (method_signature name: (property_identifier) @name)
   (abstract_method_signature name: (property_identifier) @name)
 ] @definition.method
+
+; `declare const X: T;` / `declare var x: T;` at module level, also exported: the type is all
+; there is of them, and what code using them needs
+(program
+  (ambient_declaration
+    [
+      (lexical_declaration (variable_declarator name: (identifier) @name))
+      (variable_declaration (variable_declarator name: (identifier) @name))
+    ]) @definition.variable)
+
+(program
+  (export_statement
+    declaration: (ambient_declaration
+      [
+        (lexical_declaration (variable_declarator name: (identifier) @name))
+        (variable_declaration (variable_declarator name: (identifier) @name))
+      ]) @definition.variable))

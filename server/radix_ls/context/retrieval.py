@@ -25,8 +25,11 @@ from typing import Protocol
 
 from radix_ls.context.bm25 import BM25
 from radix_ls.index.model import CLASS_KINDS, Chunk, Definition, Import
+from radix_ls.index.reexports import Follower
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# `pkg.get`, `mod.Class.method`: names reached through a module or a class
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 # Lines around the cursor whose names count as "used near the cursor".
 NEAR_BEFORE = 40
@@ -112,9 +115,12 @@ def _outline(cls: Definition, members: Iterable[Definition]) -> str:
     return "\n".join(lines)
 
 
-def names_near(lines: Sequence[str], cursor_line: int) -> list[str]:
-    """Identifiers on the lines around the cursor, nearest first; the cursor line itself is
-    left out (it is being typed: what it holds changes with every keystroke)."""
+def names_near(
+    lines: Sequence[str], cursor_line: int, pattern: re.Pattern[str] = _IDENTIFIER
+) -> list[str]:
+    """Identifiers (or what else `pattern` finds) on the lines around the cursor, nearest
+    first; the cursor line itself is left out (it is being typed: what it holds changes with
+    every keystroke)."""
     first = max(1, cursor_line - NEAR_BEFORE)
     last = min(len(lines), cursor_line + NEAR_AFTER)
     distance: dict[str, int] = {}
@@ -122,7 +128,7 @@ def names_near(lines: Sequence[str], cursor_line: int) -> list[str]:
         if number == cursor_line:
             continue
         d = abs(number - cursor_line)
-        for name in _IDENTIFIER.findall(lines[number - 1]):
+        for name in pattern.findall(lines[number - 1]):
             if distance.get(name, d + 1) > d:
                 distance[name] = d
     return sorted(distance, key=lambda n: (distance[n], n))
@@ -167,7 +173,7 @@ def retrieve(
         for name in imp.names:
             imported.setdefault(name, []).extend(imp.resolved)
     # in order of priority (the module docstring)
-    _imported_near(chosen, index, imported, near)
+    _imported_near(chosen, index, path, [*near, *names_near(lines, cursor_line, _DOTTED)])
     _enclosing_outline(chosen, path, definitions, cursor_line, shown)
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
     _imported_elsewhere(chosen, index, imported, near)
@@ -183,15 +189,19 @@ def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: st
         chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
 
 
-def _imported_near(
-    chosen: _Budget, index: IndexQueries, imported: dict[str, list[str]], near: list[str]
-) -> None:
-    """1. Imported names used near the cursor, resolved to their definitions."""
+def _imported_near(chosen: _Budget, index: IndexQueries, path: str, near: list[str]) -> None:
+    """1. Imported names used near the cursor (also `pkg.name`, `alias.Class.method`),
+    followed through re-exports to their definitions (the longest dotted prefix that has
+    one)."""
+    follower = Follower(index)
     for name in near:
-        for target in imported.get(name, ()):
-            for d in index.definitions_named(name):
-                if d.path == target and not d.container:
-                    _add_definition(chosen, index, d, f"imported {name}")
+        parts = name.split(".")
+        for end in range(len(parts), min(len(parts), 2) - 1, -1):
+            found = follower.imported(path, ".".join(parts[:end]))
+            for d in found:
+                _add_definition(chosen, index, d, f"imported {name}")
+            if found:
+                break
 
 
 def _enclosing_outline(

@@ -29,7 +29,9 @@ from pathlib import Path
 log = logging.getLogger("radix_ls.index")
 
 # 3: no references (the `refs` table and `files.refs` column are gone)
-SCHEMA_VERSION = 3
+# 4: `imports.aliases` (`as` names, for following names through re-exports); module-level
+#    values as definitions with their value as signature
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +68,7 @@ CREATE TABLE imports (
     names TEXT NOT NULL,       -- "\\n"-separated
     line INTEGER NOT NULL,
     kind TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '',  -- "local=original" lines (`as` names)
     resolved TEXT NOT NULL DEFAULT ''  -- "\\n"-separated workspace paths
 );
 CREATE TABLE import_edges (file_id INTEGER NOT NULL, target TEXT NOT NULL);

@@ -12,8 +12,9 @@ conventions (grammars/README.md):
   `@container` (an explicit owner such as a Go receiver type); `@scope.<kind>` with `@name`
   names a scope that is not itself a definition (a Rust `impl` block). When several patterns
   capture the same name node, the earliest pattern wins.
-- imports: `@import` or `@import.<kind>` (the statement), `@module`, `@name` (repeatable).
-  Matches of one statement and module are merged.
+- imports: `@import` or `@import.<kind>` (the statement), `@module`, `@name` (repeatable),
+  `@alias` (the local `as` name of the match's one name, or of the module itself where
+  there is no name). Matches of one statement and module are merged.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from radix_ls.index.model import (
     FileIndex,
     Import,
 )
+from radix_ls.index.records import aliases_text, parse_aliases
 from radix_ls.secrets import redact_signature
 
 # Chunks: definitions longer than this are split (classes per member, others in windows);
@@ -41,6 +43,16 @@ from radix_ls.secrets import redact_signature
 CHUNK_MAX_LINES = 80
 CODE_WINDOW_LINES = 40
 SIGNATURE_MAX_CHARS = 1000
+# Definitions that are a value (constants, variables, aliases without a body): the signature
+# is the whole definition on one line (`QueryParamTypes = Union[QueryParams, Mapping, str]`),
+# cut at this length, so a lookup by name shows what the name stands for.
+VALUE_SIGNATURE_MAX_CHARS = 200
+_VALUE_KINDS = frozenset({"variable", "constant", "type"})
+# a line break and the indentation around it; after an opening or before a closing bracket
+# (with a trailing comma) it goes entirely, elsewhere it becomes one space
+_BREAK_AFTER_OPEN = re.compile(r"(?<=[\[({<])[ \t]*\r?\n\s*")
+_BREAK_BEFORE_CLOSE = re.compile(r",?[ \t]*\r?\n\s*(?=[\])}>])")
+_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 # Lines right above a definition that belong to it (comments, decorators, annotations,
 # attributes, doc comments): a chunk starts at the first of them.
 _ATTACHED_PREFIXES = (b"#", b"//", b"/*", b"*", b"@", b"--", b'"""', b"'''")
@@ -108,7 +120,7 @@ class FileRecord(NamedTuple):
     # (name, kind, qualified_name, container, start_line, end_line, start_byte, end_byte,
     #  signature, body_start_byte, body_end_byte)
     definitions: list[tuple]
-    imports: list[tuple]  # (module, names joined by "\n", line, kind)
+    imports: list[tuple]  # (module, names "\n"-joined, line, kind, aliases: `aliases_text`)
     chunks: list[tuple]  # (start_line, end_line, kind, name[, text])
 
 
@@ -145,20 +157,22 @@ def extract_record(
     root = tree.root_node
     defs: dict[int, _Def] = {}  # name node start byte -> definition (earliest pattern wins)
     imports: dict[tuple[int, str], _ImportAt] = {}  # by (statement start, module)
+    aliases: dict[tuple[int, str], dict[str, str]] = {}  # the same key -> local -> original
     for pattern, caps in ts.QueryCursor(lang.query).matches(root):
         info = patterns[pattern]
         if info.role == DEFINITIONS:
             _collect_definition(data, pattern, info, caps, defs)
         else:
-            _collect_import(data, info, caps, imports)
+            _collect_import(data, info, caps, imports, aliases)
 
     ordered = _nest(sorted(defs.values(), key=lambda d: (d.start, -d.end, d.pattern)))
     definition_rows = [
         (*row_prefix, *_definition_fields(d, _signature(data, d))) for d in ordered if not d.scope
     ]
     import_rows = [
-        (*row_prefix, module, "\n".join(dict.fromkeys(names)), line, kind)
-        for (_, module), (line, kind, names, _) in sorted(imports.items())
+        (*row_prefix, key[1], "\n".join(dict.fromkeys(names)), line, kind, aliases_text(named))
+        for key, (line, kind, names, _) in sorted(imports.items())
+        for named in [aliases.get(key)]
     ]
     line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     return FileRecord(
@@ -215,8 +229,10 @@ def definition_from_row(path: str, row: tuple) -> Definition:
 
 
 def import_from_row(row: tuple, resolved: tuple[str, ...] = ()) -> Import:
+    """An `Import` from (module, names, line, kind[, aliases]) as rows hold them."""
     module, names, line, kind = row[:4]
-    return Import(module, tuple(names.split("\n")) if names else (), line, kind, resolved)
+    bindings = parse_aliases(row[4]) if len(row) > 4 and row[4] else ()
+    return Import(module, tuple(names.split("\n")) if names else (), line, kind, resolved, bindings)
 
 
 def _collect_definition(
@@ -279,8 +295,14 @@ def _main_capture(caps: dict, info: PatternInfo) -> tuple[PatternInfo, list | No
 
 
 def _collect_import(
-    data: bytes, info: PatternInfo, caps: dict, imports: dict[tuple[int, str], _ImportAt]
+    data: bytes,
+    info: PatternInfo,
+    caps: dict,
+    imports: dict[tuple[int, str], _ImportAt],
+    aliases: dict[tuple[int, str], dict[str, str]] | None = None,
 ) -> None:
+    """Add a match to the import of its statement and module (`aliases`: also collect the
+    `as` names there, local -> original)."""
     modules = caps.get("module")
     if not modules:
         return
@@ -298,9 +320,17 @@ def _collect_import(
         entry = imports[(statement.start_byte, module)] = _ImportAt(
             statement.start_point[0] + 1, kind, [], statement.end_byte
         )
+    name = ""
     for name_node in caps.get("name", ()):
         name = _text(data, name_node.start_byte, name_node.end_byte).strip()
-        entry.names.append("*" if "*" in name else name)
+        name = "*" if "*" in name else name
+        entry.names.append(name)
+    alias = caps.get("alias")
+    if alias and aliases is not None:
+        local = _text(data, alias[0].start_byte, alias[0].end_byte).strip()
+        # one name per match where there is an alias; none (or `* as m`): the module itself
+        original = "" if name == "*" or len(caps.get("name", ())) != 1 else name
+        aliases.setdefault((statement.start_byte, module), {})[local] = original
 
 
 def _parent_index(ordered: list[_Def], stack: list[int], d: _Def) -> int:
@@ -348,6 +378,8 @@ def _nest(ordered: list[_Def]) -> list[_Def]:
 
 
 def _signature(data: bytes, d: _Def) -> str:
+    if d.body_start is None and d.query_kind in _VALUE_KINDS:
+        return _value_signature(data, d.start, d.end)
     if d.body_start is not None and d.body_start > d.start:
         end = d.body_start
     else:
@@ -355,6 +387,19 @@ def _signature(data: bytes, d: _Def) -> str:
         end = newline if newline >= 0 else d.end
     text = _text(data, d.start, min(end, d.start + 4 * SIGNATURE_MAX_CHARS)).rstrip()
     return redact_signature(text)[:SIGNATURE_MAX_CHARS]  # no secret in the index (secrets.py)
+
+
+def _value_signature(data: bytes, start: int, end: int) -> str:
+    """A value definition's text on one line, at most VALUE_SIGNATURE_MAX_CHARS (then "...")."""
+    limit = VALUE_SIGNATURE_MAX_CHARS
+    # bytes enough for `limit` characters once line breaks and indentation are collapsed
+    # redacted before the lines are joined, so the secret rules see the value as written
+    text = redact_signature(_text(data, start, min(end, start + 8 * limit)).strip())
+    if "\n" in text:
+        text = _BREAK.sub(" ", _BREAK_BEFORE_CLOSE.sub("", _BREAK_AFTER_OPEN.sub("", text)))
+    if len(text) > limit or end > start + 8 * limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text
 
 
 # -- chunks -------------------------------------------------------------------------------

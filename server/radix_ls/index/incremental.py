@@ -49,6 +49,7 @@ from radix_ls.index.extract import (
 )
 from radix_ls.index.languages import DEFINITIONS, LoadedLanguage
 from radix_ls.index.model import CONTAINER_KINDS, Definition, Import
+from radix_ls.index.records import aliases_text, parse_aliases
 
 # Re-query this many bytes around an edit too: a change at a node's edge can alter how the
 # neighbouring tokens parse.
@@ -58,8 +59,9 @@ _MARGIN = 1
 _LARGE_REGION = 8192
 
 # An import while a document is open: (statement start, statement end, module, names,
-# line, kind); tuples, replaced (never changed) when they move.
-_Imp = tuple[int, int, str, list[str], int, str]
+# line, kind, aliases as `aliases_text` writes them); tuples, replaced (never changed) when
+# they move.
+_Imp = tuple[int, int, str, list[str], int, str, str]
 
 
 def _map(offset: int, start: int, old_end: int, new_end: int, high: bool) -> int:
@@ -342,7 +344,7 @@ class IncrementalDocument:
             imports = [
                 i
                 if i[1] < start
-                else (i[0] + delta, i[1] + delta, i[2], i[3], i[4] + delta_rows, i[5])
+                else (i[0] + delta, i[1] + delta, i[2], i[3], i[4] + delta_rows, i[5], i[6])
                 for i in self._imports
                 if i[1] < start or i[0] > old_end
             ]
@@ -363,12 +365,13 @@ class IncrementalDocument:
         patterns = self.language.patterns
         found: dict[int, _Def] = {}
         imports: dict[tuple[int, str], _ImportAt] = {}
+        aliases: dict[tuple[int, str], dict[str, str]] = {}
         for pattern, caps in cursor.matches(self.tree.root_node):
             info = patterns[pattern]
             if info.role == DEFINITIONS:
                 _collect_definition(data, pattern, info, caps, found)
             else:
-                _collect_import(data, info, caps, imports)
+                _collect_import(data, info, caps, imports, aliases)
         if not full:
             # A match can reach outside the range (a pattern rooted at the whole module walks
             # all its children), but only for some patterns: outside, the old outline stays.
@@ -385,7 +388,7 @@ class IncrementalDocument:
             ]
         )
         new_imports: list[_Imp] = [
-            (start, end, module, names, line, kind)
+            (start, end, module, names, line, kind, aliases_text(aliases.get((start, module))))
             for (start, module), (line, kind, names, end) in imports.items()
         ]
         imports = sorted(old_imports + new_imports, key=lambda i: (i[0], i[2]))
@@ -442,8 +445,8 @@ class IncrementalDocument:
         self._current()
         if self._import_tuple is None:
             self._import_tuple = tuple(
-                Import(module, tuple(dict.fromkeys(names)), line, kind)
-                for _, _, module, names, line, kind in self._imports
+                Import(module, tuple(dict.fromkeys(names)), line, kind, (), parse_aliases(aliases))
+                for _, _, module, names, line, kind, aliases in self._imports
             )
         return self._import_tuple
 

@@ -47,7 +47,8 @@ class Import:
     `github.com/x/y`, `crate::a::b`, `java.util.List`, `proj/list.h`. `names` are the
     imported names (`*` for wildcards; Go: the local package name if one is given). `kind`
     is "" or what the query says: Rust `mod` (`mod x;`), C/C++ `local` (`#include "x"`) or
-    `system` (`#include <x>`).
+    `system` (`#include <x>`), JavaScript/TypeScript `export` (a re-export:
+    `export { x } from "./y"`, `export * from "./y"`).
     """
 
     module: str
@@ -55,6 +56,10 @@ class Import:
     line: int  # 1-based
     kind: str = ""
     resolved: tuple[str, ...] = ()  # workspace-relative paths; filled in by the indexer
+    # `as` names: (local name, original name), the original "" where the local name is the
+    # module itself (`import a.b as m`, `import * as m from "./x"`); names not listed here
+    # keep their own name
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

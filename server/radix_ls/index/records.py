@@ -17,12 +17,27 @@ from typing import NamedTuple
 # (file id, name, kind, qualified_name, container, start_line, end_line, start_byte, end_byte,
 #  signature, body start byte, body end byte): the `definitions` table
 DefinitionRow = tuple[int, str, str, str, str, int, int, int, int, str, int | None, int | None]
-# (file id, module, names "\n"-joined, line, kind): an import as extracted
-ImportRow = tuple[int, str, str, int, str]
+# (file id, module, names "\n"-joined, line, kind, aliases "local=original" lines): an import
+# as extracted
+ImportRow = tuple[int, str, str, int, str, str]
 # an `ImportRow` with the workspace files it resolves to, "\n"-joined: the `imports` table
-ResolvedImportRow = tuple[int, str, str, int, str, str]
+ResolvedImportRow = tuple[int, str, str, int, str, str, str]
 # (file id, start_line, end_line, kind, name): the `chunks` table (their text stays in the file)
 ChunkRow = tuple[int, int, int, str, str]
+
+
+def aliases_text(aliases: dict[str, str] | None) -> str:
+    """An import's `as` names as the index stores them: "local=original" lines, the original
+    "" for the module itself (`import a.b as m`, `import * as m from "./x"`)."""
+    if not aliases:
+        return ""
+    return "\n".join(f"{local}={original}" for local, original in aliases.items())
+
+
+def parse_aliases(text: str) -> tuple[tuple[str, str], ...]:
+    """`aliases_text` read back: (local, original) pairs."""
+    pairs = (line.partition("=") for line in text.split("\n"))
+    return tuple((local, original) for local, sep, original in pairs if sep)
 
 
 class Task(NamedTuple):

@@ -187,7 +187,8 @@ class Resolver:
         where = path if language == "rust" else path.rpartition("/")[0]
         memo = self._row_memo
         out: list[str] = []
-        for _, module, names, line, kind in rows:
+        for row in rows:
+            module, names, line, kind = row[1:5]
             key = (language, where, module, names, kind)
             found = memo.get(key)
             if found is None:

@@ -109,7 +109,7 @@ class IndexStore:
             definitions += e.definitions
             imports += e.imports
             # import rows end with their targets, "\n"-joined (`ResolvedImportRow`)
-            edges += {(row[0], t) for row in e.imports if row[5] for t in row[5].split("\n")}
+            edges += {(row[0], t) for row in e.imports if row[6] for t in row[6].split("\n")}
             chunks += e.chunks
         with self.db.write() as conn:
             if not self.db.bulk:
@@ -125,8 +125,8 @@ class IndexStore:
                 "INSERT INTO definitions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", definitions
             )
             conn.executemany(
-                "INSERT INTO imports (file_id, module, names, line, kind, resolved) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO imports (file_id, module, names, line, kind, aliases, resolved) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 imports,
             )
             conn.executemany("INSERT INTO import_edges VALUES (?, ?)", edges)
@@ -215,11 +215,11 @@ class IndexStore:
 
     def imports_of(self, path: str) -> list[Import]:
         rows = self.db.conn().execute(
-            "SELECT i.module, i.names, i.line, i.kind, i.resolved FROM imports i "
+            "SELECT i.module, i.names, i.line, i.kind, i.aliases, i.resolved FROM imports i "
             "JOIN files f ON f.id = i.file_id WHERE f.path = ? ORDER BY i.line, i.id",
             (storable(path),),
         )
-        return [import_from_row(row, tuple(row[4].split("\n")) if row[4] else ()) for row in rows]
+        return [import_from_row(row, tuple(row[5].split("\n")) if row[5] else ()) for row in rows]
 
     def file_state(self, path: str) -> FileState | None:
         row = self.db.conn().execute(f"{_FILE_STATE} WHERE path = ?", (storable(path),))
