@@ -327,6 +327,31 @@ def commit_all(repo: Path) -> None:
     git(repo, "commit", "-qm", "init")
 
 
+def test_tests_are_never_written_outside_the_workspace_or_through_a_symlink(tmp_path, tiny_model):
+    """issue 14 item 4 (batch): the tests action refuses a tests/ folder that is a symlink to
+    elsewhere and a test file that is a symlink, naming the file and why, before the model
+    runs; nothing outside the workspace changes."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside_test = tmp_path / "outside_test.py"
+    outside_test.write_text("# not the workspace's\n")
+    for case in ("folder", "file"):
+        repo = calc_repo(tmp_path / case)
+        if case == "folder":
+            (repo / "tests").symlink_to(elsewhere, target_is_directory=True)
+        else:
+            (repo / "tests").mkdir()
+            (repo / "tests" / "test_calc.py").symlink_to(outside_test)
+        commit_all(repo)
+        out = run_cli(repo, "tests", "pkg/calc.py", "--model", str(tiny_model), "--apply")
+        assert out.returncode == 1, out.stderr
+        why = "outside the workspace" if case == "folder" else "is a symlink"
+        assert out.stderr.count(f"tests/test_calc.py: {why}") == 2, out.stderr  # both places
+        assert list(elsewhere.iterdir()) == []
+        assert outside_test.read_text() == "# not the workspace's\n"
+        assert (repo / "pkg" / "calc.py").read_text() == CALC
+
+
 @pytest.mark.timeout(600)
 def test_the_tests_action_writes_its_test_file(tmp_path):
     """issue 14 item 5: `batch tests FILE --apply` writes the tests it reports as done (into a
