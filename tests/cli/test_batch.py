@@ -222,7 +222,7 @@ def test_a_file_saved_while_the_model_runs_is_not_overwritten(tmp_path, tiny_mod
     failed with the reason and exits 1, and a resumed run redoes only that file."""
     repo = make_repo(tmp_path, 1)
     busy = repo / "pkg" / "zz_busy.py"
-    busy.write_text(many_functions(6))
+    busy.write_text(many_functions(12))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "busy")
     cache = tmp_path / "cache"
@@ -242,7 +242,7 @@ def test_a_file_saved_while_the_model_runs_is_not_overwritten(tmp_path, tiny_mod
         assert proc.poll() is None, "the run ended before the file could be saved"
         time.sleep(0.01)
     saved = busy.read_text() + "\n# saved by the user while the model ran\n"
-    busy.write_text(saved)  # its 6 places are still queued on the model
+    busy.write_text(saved)  # its 12 places are still queued on the model
     _out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, err
     assert busy.read_text() == saved
@@ -250,7 +250,7 @@ def test_a_file_saved_while_the_model_runs_is_not_overwritten(tmp_path, tiny_mod
     report = json.loads((tmp_path / "run.json").read_text())
     statuses = {f["path"]: f["status"] for f in report["files"]}
     assert statuses == {"pkg/mod00.py": "changed", "pkg/zz_busy.py": "refused"}
-    assert report["failed"] == 6 and report["succeeded"] == 3
+    assert report["failed"] == 12 and report["succeeded"] == 3
 
     # the journal is consistent: a resumed run leaves mod00.py alone and does the busy file
     # (now uncommitted, hence --force) against the text the user saved
@@ -262,7 +262,7 @@ def test_a_file_saved_while_the_model_runs_is_not_overwritten(tmp_path, tiny_mod
     statuses = {f["path"]: f["status"] for f in resume["files"]}
     assert statuses == {"pkg/mod00.py": "finished-earlier", "pkg/zz_busy.py": "changed"}
     assert "# saved by the user while the model ran" in busy.read_text()
-    assert busy.read_text().count('"""') == 2 * 6
+    assert busy.read_text().count('"""') == 2 * 12
 
 
 def test_a_committed_symlink_is_neither_read_nor_replaced(tmp_path, tiny_model):
