@@ -195,3 +195,189 @@ def test_a_killed_apply_resumes_without_redoing_or_damaging_files(tmp_path, tiny
     assert snapshot(repo) == expected  # nothing done twice, nothing left out
     assert '"writing"' in journal
     assert not list(journal_dir.glob("docstring-*.jsonl")), "a clean finish removes the journal"
+
+
+# -- safety of writes (issue 14 items 1-5) ---------------------------------------------------
+
+
+def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [*CLI, "batch", *args, "--no-index"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def many_functions(count: int) -> str:
+    return "".join(f"def step_{n}(x):\n    return x + {n}\n\n\n" for n in range(count))
+
+
+@pytest.mark.timeout(900)
+def test_a_file_saved_while_the_model_runs_is_not_overwritten(tmp_path, tiny_model):
+    """issue 14 item 1: the file's hash is checked right before the atomic replace; a file
+    the user saved while the run waited for the model is left as saved, the run reports it as
+    failed with the reason and exits 1, and a resumed run redoes only that file."""
+    repo = make_repo(tmp_path, 1)
+    busy = repo / "pkg" / "zz_busy.py"
+    busy.write_text(many_functions(12))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "busy")
+    cache = tmp_path / "cache"
+    env = {"RADIX_LS_CACHE_DIR": str(cache)}
+    proc = subprocess.Popen(
+        [*CLI, "batch", "docstring", "pkg", "--model", str(tiny_model), "--no-index", "--apply",
+         "--concurrency", "1", "--action-max-tokens", "24", "--json", str(tmp_path / "run.json")],
+        cwd=repo, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    journal_dir = cache / "batch"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # mod00.py (first in order) is written: the busy file
+        journals = list(journal_dir.glob("docstring-*.jsonl")) if journal_dir.is_dir() else []
+        if journals and '"done"' in journals[0].read_text():
+            break
+        assert proc.poll() is None, "the run ended before the file could be saved"
+        time.sleep(0.01)
+    saved = busy.read_text() + "\n# saved by the user while the model ran\n"
+    busy.write_text(saved)  # its 12 places are still queued on the model
+    _out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, err
+    assert busy.read_text() == saved
+    assert "pkg/zz_busy.py: refused: changed on disk" in err and "not written" in err
+    report = json.loads((tmp_path / "run.json").read_text())
+    statuses = {f["path"]: f["status"] for f in report["files"]}
+    assert statuses == {"pkg/mod00.py": "changed", "pkg/zz_busy.py": "refused"}
+    assert report["failed"] == 12 and report["succeeded"] == 3
+
+    # the journal is consistent: a resumed run leaves mod00.py alone and does the busy file
+    # (now uncommitted, hence --force) against the text the user saved
+    resumed = run_cli(repo, "docstring", "pkg", "--model", str(tiny_model), "--apply", "--force",
+                      "--action-max-tokens", "24", "--json", str(tmp_path / "resume.json"),
+                      env=env)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    resume = json.loads((tmp_path / "resume.json").read_text())
+    statuses = {f["path"]: f["status"] for f in resume["files"]}
+    assert statuses == {"pkg/mod00.py": "finished-earlier", "pkg/zz_busy.py": "changed"}
+    assert "# saved by the user while the model ran" in busy.read_text()
+    assert busy.read_text().count('"""') == 2 * 12
+
+
+def test_a_committed_symlink_is_neither_read_nor_replaced(tmp_path, tiny_model):
+    """issue 14 item 2: a committed symlink to a file outside the repository is refused with a
+    reason before it is read (no place in it reaches the model), and stays a symlink."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.py"
+    secret.write_text(module(7))
+    repo = make_repo(tmp_path, 1)
+    link = repo / "pkg" / "link.py"
+    link.symlink_to(Path("..") / ".." / "outside" / "secret.py")
+    inner = repo / "pkg" / "inner.py"  # a link inside the workspace is never replaced either
+    inner.symlink_to("mod00.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "links")
+    shown = run_cli(repo, "docstring", "pkg", "--model", str(tiny_model),
+                    "--json", str(tmp_path / "diff.json"))  # fmt: skip
+    assert shown.returncode == 1
+    assert "b/pkg/link.py" not in shown.stdout and "b/pkg/mod00.py" in shown.stdout
+    files = {f["path"]: f for f in json.loads((tmp_path / "diff.json").read_text())["files"]}
+    assert files["pkg/link.py"]["status"] == "refused" and files["pkg/link.py"]["targets"] == []
+    assert "outside the workspace" in files["pkg/link.py"]["message"]
+    applied = run_cli(repo, "docstring", "pkg", "--model", str(tiny_model), "--apply")
+    assert applied.returncode == 1
+    assert "pkg/link.py: refused:" in applied.stderr and "pkg/inner.py: refused:" in applied.stderr
+    assert "symlink" in applied.stderr
+    assert link.is_symlink() and inner.is_symlink() and secret.read_text() == module(7)
+    assert (repo / "pkg" / "mod00.py").read_text() != module(0)  # the rest is done
+
+
+def test_a_file_outside_the_workspace_is_refused(tmp_path, tiny_model):
+    """issue 14 item 3: a file named outside the workspace (and outside any git work tree) is
+    refused with a reason, with or without --force, and never written."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "file.py"
+    target.write_text(module(3))
+    repo = make_repo(tmp_path, 1)
+    for extra in ((), ("--force",)):
+        out = run_cli(repo, "docstring", "../outside/file.py", "--model", str(tiny_model),
+                      "--apply", "--workspace", ".", *extra)  # fmt: skip
+        assert out.returncode == 1, out.stderr
+        assert "../outside/file.py: refused:" in out.stderr
+        assert "outside the workspace" in out.stderr
+        assert "0 done, 1 failed" in out.stderr
+        assert target.read_text() == module(3)
+
+
+CALC = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
+
+
+def calc_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "calc.py").write_text(CALC)
+    git(repo, "init", "-q")
+    return repo
+
+
+def commit_all(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+
+
+def test_tests_are_never_written_outside_the_workspace_or_through_a_symlink(tmp_path, tiny_model):
+    """issue 14 item 4 (batch): the tests action refuses a tests/ folder that is a symlink to
+    elsewhere and a test file that is a symlink, naming the file and why, before the model
+    runs; nothing outside the workspace changes."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside_test = tmp_path / "outside_test.py"
+    outside_test.write_text("# not the workspace's\n")
+    for case in ("folder", "file"):
+        repo = calc_repo(tmp_path / case)
+        if case == "folder":
+            (repo / "tests").symlink_to(elsewhere, target_is_directory=True)
+        else:
+            (repo / "tests").mkdir()
+            (repo / "tests" / "test_calc.py").symlink_to(outside_test)
+        commit_all(repo)
+        out = run_cli(repo, "tests", "pkg/calc.py", "--model", str(tiny_model), "--apply")
+        assert out.returncode == 1, out.stderr
+        why = "outside the workspace" if case == "folder" else "is a symlink"
+        assert out.stderr.count(f"tests/test_calc.py: {why}") == 2, out.stderr  # both places
+        assert list(elsewhere.iterdir()) == []
+        assert outside_test.read_text() == "# not the workspace's\n"
+        assert (repo / "pkg" / "calc.py").read_text() == CALC
+
+
+@pytest.mark.timeout(600)
+def test_the_tests_action_writes_its_test_file(tmp_path):
+    """issue 14 item 5: `batch tests FILE --apply` writes the tests it reports as done (into a
+    new tests/test_calc.py, exactly what the diff shows). Gemma 3 270M (the embedded model)
+    writes code that parses (whether it tests much is the model's business)."""
+    repo = calc_repo(tmp_path)
+    (repo / "tests").mkdir()
+    (repo / "tests" / "__init__.py").write_text("")
+    commit_all(repo)
+    args = ("tests", "pkg/calc.py", "--model", "gemma-3-270m", "--concurrency", "1")
+    shown = run_cli(repo, *args, "--json", str(tmp_path / "diff.json"))
+    report = json.loads((tmp_path / "diff.json").read_text())
+    assert report["succeeded"] >= 1, shown.stderr  # the model wrote at least one parsing test
+    assert shown.returncode == (1 if report["failed"] else 0)
+    assert "--- /dev/null\n+++ b/tests/test_calc.py\n" in shown.stdout
+    assert not (repo / "tests" / "test_calc.py").exists()
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    (tmp_path / "tests.patch").write_text(shown.stdout)
+    git(clone, "apply", str(tmp_path / "tests.patch"))
+
+    applied = run_cli(repo, *args, "--apply", "--json", str(tmp_path / "apply.json"))
+    assert applied.returncode == shown.returncode, applied.stderr
+    assert json.loads((tmp_path / "apply.json").read_text())["succeeded"] == report["succeeded"]
+    written = (repo / "tests" / "test_calc.py").read_text()
+    assert written == (clone / "tests" / "test_calc.py").read_text()
+    assert SyntaxDocument(written, "python").errors() == [] and written.strip()
+    assert (repo / "pkg" / "calc.py").read_text() == CALC

@@ -6,6 +6,11 @@ prefix and hit the prefix cache. Every place in a file is computed against the f
 is; the edits are merged (overlaps dropped and reported), the merged file must parse with no
 new errors, and only then is it shown (`--diff`, the default: nothing is written) or written
 (`--apply`: atomically, journalled, refusing files with uncommitted changes unless forced).
+
+Only regular files inside the workspace are read or written (`workspace.confine`): a file
+outside it or a symlink is refused before it is read, so none of it reaches the model; a
+file changed on disk while the model ran is not overwritten (`batch.writes`). Every refusal
+names the file and why, and counts as failed.
 """
 
 from __future__ import annotations
@@ -14,8 +19,6 @@ import asyncio
 import fnmatch
 import hashlib
 import json
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from radix_ls.batch.journal import Journal, digest, write_atomically
+from radix_ls.batch import writes as W
+from radix_ls.batch.journal import Journal, WriteRefused, current_digest
+from radix_ls.batch.progress import Progress
 from radix_ls.config import Settings
 from radix_ls.context.repo import RepoContext
 from radix_ls.engine.base import Engine, EngineError
@@ -33,6 +38,7 @@ from radix_ls.features.syntax import SyntaxDocument
 from radix_ls.index import languages
 from radix_ls.index.ignore import WorkspaceIgnore
 from radix_ls.index.scan import list_files
+from radix_ls.workspace.confine import ConfinementError, check_read, check_write
 from radix_ls.workspace.documents import DocumentSnapshot, TextEdit
 from radix_ls.workspace.files import SourceFileError, read_source
 
@@ -121,18 +127,19 @@ class BatchReport:
 
 def find_files(options: BatchOptions) -> list[Path]:
     """The source files under the given paths (ignore rules apply inside directories; a file
-    named explicitly is always taken), filtered by `glob`, sorted."""
+    named explicitly is always taken, as named: a symlink stays one, and one outside the
+    workspace is refused later with the reason), filtered by `glob`, sorted."""
     root = options.root
     ignore = WorkspaceIgnore(root)
     listed: list[str] | None = None
     found: set[Path] = set()
     for given in options.paths:
-        path = given.resolve()
-        if not path.exists():
+        if not given.exists():
             raise BatchError(f"{given}: no such file or directory")
-        if path.is_file():
-            found.add(path)
+        if given.is_file():
+            found.add(W.real_path(given))
             continue
+        path = given.resolve()
         if listed is None:
             listed, _how = list_files(root, ignore)
         try:
@@ -158,89 +165,10 @@ def _rel(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
-
-
-def dirty_files(root: Path, paths: list[Path]) -> set[Path] | None:
-    """Files with uncommitted changes (modified, staged or untracked); None outside git."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        done = subprocess.run(
-            [git, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."],
-            cwd=root,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        top = subprocess.run(
-            [git, "rev-parse", "--show-toplevel"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0 or top.returncode != 0:
-        return None
-    base = Path(top.stdout.strip()).resolve()
-    dirty: set[Path] = set()
-    entries = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-    skip_next = False
-    for entry in entries:
-        if skip_next:  # the source path of a rename
-            skip_next = False
-            continue
-        if len(entry) < 4:
-            continue
-        status, name = entry[:2], entry[3:]
-        if status[0] in "RC":
-            skip_next = True
-        dirty.add((base / name).resolve())
-    wanted = {p.resolve() for p in paths}
-    return dirty & wanted
+        return W.display(path, root)
 
 
 # -- running ---------------------------------------------------------------------------------
-
-
-class Progress:
-    """One status line on a terminal (redrawn), a line per finished file otherwise."""
-
-    def __init__(self, stream: TextIO, total_files: int) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.total_files = total_files
-        self.targets = 0
-        self.targets_done = 0
-        self.failed = 0
-        self.files_done = 0
-        self.start = time.perf_counter()
-
-    def draw(self, note: str = "") -> None:
-        if not self.tty and not note:
-            return
-        elapsed = time.perf_counter() - self.start
-        width = 24
-        share = self.targets_done / self.targets if self.targets else 0.0
-        bar = "#" * int(share * width) + "." * (width - int(share * width))
-        line = (
-            f"[{bar}] {self.targets_done}/{self.targets} places, "
-            f"{self.files_done}/{self.total_files} files, {self.failed} failed, {elapsed:.0f} s"
-        )
-        if self.tty:
-            self.stream.write("\r\033[K" + line + (f"  {note}" if note else ""))
-        else:
-            self.stream.write(f"radix-ls: {note}: {line}\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 async def run_batch(
@@ -263,15 +191,15 @@ async def run_batch(
         return report
     service = A.ActionService(engine, settings, repo)
     journal = _journal(journal_dir, options) if options.apply else None
-    dirty: set[Path] = set()
+    dirty: set[Path] | None = None  # None: forced (or showing a diff)
     if options.apply and not options.force:
-        found = dirty_files(options.root, files)
-        if found is None:
+        dirty = W.dirty_files(options.root)
+        if dirty is None:
             raise BatchError(
                 f"{options.root} is not in a git work tree, so --apply cannot tell edited "
                 "files from committed ones; commit first, or pass --force"
             )
-        dirty = found
+    writer = _Writer(journal, options.root, dirty, asyncio.Lock()) if journal else None
     progress = Progress(err, len(files))
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
     outcomes = [FileOutcome(_rel(p, options.root)) for p in files]
@@ -281,7 +209,7 @@ async def run_batch(
         path: Path, outcome: FileOutcome, prepared: tuple[str, SyntaxDocument, list[_Job]] | None
     ) -> None:
         if prepared is not None:
-            await _finish_file(path, outcome, *prepared, progress, journal)
+            await _finish_file(path, outcome, *prepared, progress, options.root, writer)
         progress.files_done += 1
         progress.draw() if progress.tty else progress.draw(f"{outcome.path} {outcome.status}")
         if on_file_done is not None:
@@ -294,7 +222,7 @@ async def run_batch(
         # consecutive prompts share the file's text: the engine's prefix cache serves it.
         for path, outcome in zip(files, outcomes, strict=True):
             prepared = await _prepare_file(
-                path, outcome, options, service, semaphore, progress, journal, dirty
+                path, outcome, options, service, semaphore, progress, journal, dirty or set()
             )
             finishing.append(asyncio.ensure_future(finish(path, outcome, prepared)))
         await asyncio.gather(*finishing)
@@ -340,13 +268,19 @@ async def _prepare_file(
 ) -> tuple[str, SyntaxDocument, list[_Job]] | None:
     """Read and check one file and start its places' jobs (they queue on the semaphore in
     the order they are started: file by file). None: nothing to do in this file."""
+    try:  # in both modes: what a diff shows is what --apply would write
+        check_read(path, options.root)
+        check_write(path, options.root)
+    except ConfinementError as exc:
+        outcome.status, outcome.message = "refused", str(exc).removeprefix(f"{path}: ")
+        return None
     try:
         text = await asyncio.to_thread(read_source, path, service.settings.max_file_bytes)
     except SourceFileError as exc:
         outcome.status, outcome.message = "unreadable", str(exc)
         return None
     if journal is not None:
-        state = journal.status(outcome.path, text)
+        state = journal.status(outcome.path, text, lambda rel: _digest_now(options.root / rel))
         if state == "finished":
             outcome.status = "finished-earlier"
             return None
@@ -354,7 +288,7 @@ async def _prepare_file(
             outcome.status = "changed-since"
             outcome.message = "changed since an earlier run wrote it; left alone"
             return None
-    if path in dirty:  # both resolved
+    if W.real_path(path) in dirty:  # both named by real_path
         outcome.status = "refused"
         outcome.message = "has uncommitted changes (commit or stash them, or pass --force)"
         return None
@@ -403,6 +337,26 @@ async def _prepare_file(
     return text, doc, [asyncio.ensure_future(one(t)) for t in targets]
 
 
+@dataclass(frozen=True)
+class _Writer:
+    """What `--apply` writes with: the journal, the workspace, the files with uncommitted
+    changes (None: forced), and a lock so that one unit's checks and writes never
+    interleave with another's (two sources may share a test file)."""
+
+    journal: Journal
+    root: Path
+    dirty: set[Path] | None
+    lock: asyncio.Lock
+
+
+def _digest_now(path: Path) -> str:
+    """A file's digest now, for the journal; a file that cannot be read matches nothing."""
+    try:
+        return current_digest(path)
+    except WriteRefused:
+        return "unreadable"
+
+
 async def _finish_file(
     path: Path,
     outcome: FileOutcome,
@@ -410,45 +364,63 @@ async def _finish_file(
     doc: SyntaxDocument,
     jobs: list[_Job],
     progress: Progress,
-    journal: Journal | None,
+    root: Path,
+    writer: _Writer | None,
 ) -> None:
-    """Merge the file's edits, check the result parses, then show or write it."""
+    """Merge the file's edits (and those of other files, e.g. a test file), check the result
+    parses, then show or write it."""
     results = await asyncio.gather(*jobs)
     edits: list[TextEdit] = []
     taken: list[tuple[int, int]] = []
+    others: list[tuple[TargetOutcome, A.FileChange]] = []
     for done, result in results:
         outcome.targets.append(done)
         if result is None:
             continue
         mine = [e for c in result.changes if c.path == path for e in c.edits]
         if any(_overlaps(span, (e.start, e.end)) for span in taken for e in mine):
-            done.ok, done.message = False, "overlaps another edit in this file; run again"
-            progress.failed += 1
+            _fail(progress, done, "overlaps another edit in this file; run again")
             continue
         taken.extend((e.start, e.end) for e in mine)
         edits.extend(mine)
-    if not edits:
-        outcome.status = "failed" if any(not t.ok for t in outcome.targets) else "unchanged"
-        return
+        others.extend((done, c) for c in result.changes if c.path != path)
+    writes, refused = W.merge_other_files(path, root, others)
+    for done, why in refused.items():
+        _fail(progress, done, why)
     new_text = E.apply_all(text, edits)
-    errors = SyntaxDocument(new_text, doc.language).errors()
+    errors = SyntaxDocument(new_text, doc.language).errors() if edits else []
     if len(errors) > len(doc.errors()):
         outcome.status = "failed"
         outcome.message = f"the combined edits do not parse ({errors[0].describe()})"
         for t in outcome.targets:
             t.ok = False
         return
+    if new_text != text:
+        writes.insert(0, W.Planned(path, outcome.path, text, new_text, create=False))
+    if not writes:
+        outcome.status = "failed" if any(not t.ok for t in outcome.targets) else "unchanged"
+        return
     outcome.new_text = new_text
-    outcome.diff = E.unified_diff(text, new_text, outcome.path)
-    failed = any(not t.ok for t in outcome.targets)
+    outcome.diff = "".join(w.diff() for w in writes)
     outcome.status = "changed"
-    if failed:
+    if any(not t.ok for t in outcome.targets):
         outcome.message = "some places failed; the others were changed"
-    if journal is not None:
-        before, after = digest(text), digest(new_text)
-        journal.record(outcome.path, "writing", before, after)
-        await asyncio.to_thread(write_atomically, path, new_text)
-        journal.record(outcome.path, "done", before, after)
+    if writer is not None:
+        async with writer.lock:
+            try:
+                await asyncio.to_thread(W.commit_unit, writer.journal, root, outcome.path,
+                                        text, writes, writer.dirty)  # fmt: skip
+            except WriteRefused as exc:
+                outcome.status = "refused"
+                outcome.message = str(exc).removeprefix(f"{outcome.path}: ")
+                for t in outcome.targets:
+                    if t.ok:
+                        _fail(progress, t, f"not written: {exc}")
+
+
+def _fail(progress: Progress, target: TargetOutcome, why: str) -> None:
+    target.ok, target.message = False, why
+    progress.failed += 1
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -80,11 +80,12 @@ def apply_all(text: str, edits: list[TextEdit]) -> str:
     return text
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
+def unified_diff(old: str, new: str, path: str, *, created: bool = False) -> str:
+    """A git-style unified diff of `path` (`created`: a new file, from /dev/null)."""
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=f"a/{path}",
+        fromfile="/dev/null" if created else f"a/{path}",
         tofile=f"b/{path}",
     )
     out = []

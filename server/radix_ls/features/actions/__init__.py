@@ -40,12 +40,13 @@ from radix_ls.features.actions.base import (
     Place,
     Rejected,
     Task,
+    confined,
     parse,
 )
 from radix_ls.features.actions.offers import batch_targets, offers
 from radix_ls.features.actions.registry import KINDS, REGISTRY
 from radix_ls.features.actions.service import ActionService, apply_answer, window
-from radix_ls.features.actions.tests import test_file_for
+from radix_ls.features.actions.tests import checked_test_file, test_file_for
 
 __all__ = [
     "KINDS",
@@ -64,6 +65,8 @@ __all__ = [
     "Task",
     "apply_answer",
     "batch_targets",
+    "checked_test_file",
+    "confined",
     "offers",
     "parse",
     "test_file_for",

@@ -19,6 +19,8 @@ from radix_ls.engine.base import GenerationStats
 from radix_ls.features import edits as E
 from radix_ls.features.syntax import Definition, SyntaxDocument, SyntaxUnavailable, language_of
 from radix_ls.index import languages
+from radix_ls.workspace import paths
+from radix_ls.workspace.confine import ConfinementError, check_write
 from radix_ls.workspace.documents import DocumentSnapshot, TextEdit
 
 # The extra stop of every task whose answer is a code block the prompt has opened.
@@ -292,6 +294,20 @@ def change(snapshot: DocumentSnapshot, new_text: str, edits: list[TextEdit]) -> 
         new_text=new_text,
         edits=tuple(edits),
     )
+
+
+def confined(path: Path, root: Path | None, document: Path | None = None) -> Path:
+    """`path` if an action may change it: a regular file (or a new one) inside the workspace
+    root after resolving symlinks, and not a symlink (`workspace.confine.check_write`). With
+    no root, the folder of the document the action runs on stands in for it. Raises
+    ActionFailed naming the file (relative to the root) and why."""
+    scope = root if root is not None else (document or path).parent
+    try:
+        return check_write(path, scope)
+    except ConfinementError as exc:
+        shown = paths.relative(path, scope) or str(path)
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise ActionFailed(f"{shown}: {reason}") from None
 
 
 def check_parse(text: str, language: str, errors_before: int) -> SyntaxDocument:

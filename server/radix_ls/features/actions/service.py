@@ -121,6 +121,10 @@ class ActionService:
         action = REGISTRY.get(request.action)
         if action is None:
             raise base.ActionFailed(f"unknown action {request.action!r}")
+        if snapshot.path is not None and root is not None:
+            # a document outside the workspace (a uri with `..` too) or a symlink is not a
+            # target; refused before the model runs
+            base.confined(snapshot.path, root)
         inp = base.ActionInput(doc, snapshot, request, root, len(doc.errors()), test_text)
         task = action.task(inp)
         attempt = _Attempt()
@@ -135,6 +139,9 @@ class ActionService:
                 if progress:
                     progress(f"answer rejected ({rejected}); retrying")
                 continue
+            for change in result.changes:  # every file the edit touches, checked once more
+                if change.path is not None:
+                    base.confined(change.path, root, snapshot.path)
             return replace(result, stats=tuple(attempt.stats), attempts=number)
         raise base.ActionFailed(
             f"{request.action}: the model's answer was rejected twice, nothing was changed "

@@ -2,7 +2,9 @@
 
 Where tests go follows each language's convention (`test_file_for`); the answer must parse in
 the test file's language with no more errors than the file had, and it is only ever appended:
-the existing tests stay as they are.
+the existing tests stay as they are. A test file outside the workspace (a `tests/` folder that
+is a symlink to elsewhere) or one that is itself a symlink is never a target: the action is
+not offered there, and asked for anyway it fails saying why (`checked_test_file`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def test_file_for(path: Path | None, language: str, root: Path | None) -> Path |
     return path.with_name(f"{stem}.test{suffix}")
 
 
+def checked_test_file(path: Path | None, language: str, root: Path | None) -> Path:
+    """The test file the action may write for code in `path`: `test_file_for`'s, confined to
+    the workspace (`base.confined`). Raises ActionFailed saying why there is none."""
+    tests = test_file_for(path, language, root)
+    if tests is None:
+        raise base.ActionFailed("tests: no test file location for this document")
+    return base.confined(tests, root, path)
+
+
 class Tests(base.Action):
     """Generate tests for the function around the cursor."""
 
@@ -53,8 +64,11 @@ class Tests(base.Action):
         function = place.function
         if function is None or function.name.startswith("test"):
             return None
-        tests = test_file_for(place.snapshot.path, place.doc.language, place.root)
-        if tests is None or not (place.can_create_files or tests.is_file()):
+        try:
+            tests = checked_test_file(place.snapshot.path, place.doc.language, place.root)
+        except base.ActionFailed:
+            return None
+        if not (place.can_create_files or tests.is_file()):
             return None
         title = f"radix-ls: Generate tests for {function.name}"
         return self.offered(title, self.about(function))
@@ -66,8 +80,8 @@ class Tests(base.Action):
         return [self.about(d) for d in functions if not d.name.startswith(("test", "_"))]
 
     def task(self, inp: base.ActionInput) -> base.Task:
-        path = test_file_for(inp.snapshot.path, inp.doc.language, inp.root)
-        name = path.name if path else "the test file"
+        # refused here, before the model runs, when the test file may not be written
+        name = checked_test_file(inp.snapshot.path, inp.doc.language, inp.root).name
         framework = {"python": "pytest", "go": "the testing package"}.get(
             inp.doc.language, "the project's test framework (describe/it/expect)"
         )
@@ -82,9 +96,7 @@ class Tests(base.Action):
         )
 
     def apply(self, inp: base.ActionInput, answer: str) -> base.ActionResult:
-        path = test_file_for(inp.snapshot.path, inp.doc.language, inp.root)
-        if path is None:
-            raise base.ActionFailed("tests: no test file location for this document")
+        path = checked_test_file(inp.snapshot.path, inp.doc.language, inp.root)
         code = E.extract_code(answer)
         if not code.strip():
             raise base.Rejected("the answer held no test code")
