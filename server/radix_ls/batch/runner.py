@@ -27,6 +27,7 @@ from radix_ls.batch.journal import Journal, digest, write_atomically
 from radix_ls.config import Settings
 from radix_ls.context.repo import RepoContext
 from radix_ls.engine.base import Engine, EngineError
+from radix_ls.engine.queue import Priority
 from radix_ls.features import actions as A
 from radix_ls.features import edits as E
 from radix_ls.features.syntax import SyntaxDocument
@@ -261,7 +262,7 @@ async def run_batch(
     if not files:
         err.write("radix-ls: no source files matched\n")
         return report
-    service = A.ActionService(engine, settings, repo)
+    service = A.ActionService(engine, settings, repo, priority=Priority.BATCH)
     journal = _journal(journal_dir, options) if options.apply else None
     dirty: set[Path] = set()
     if options.apply and not options.force:

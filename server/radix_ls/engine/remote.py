@@ -30,6 +30,7 @@ import httpx
 
 from radix_ls.config import Settings
 from radix_ls.engine.base import Chunk, Engine, EngineError, GenerationRequest, StatsClock
+from radix_ls.engine.queue import Slot
 
 if TYPE_CHECKING:
     from radix_ls.engine.base import GenerationStats
@@ -73,6 +74,8 @@ def estimate_tokens(text: str) -> int:
 
 class RemoteEngine(Engine):
     name = "remote"
+    # servers batch concurrent requests; the queue only orders what is beyond this
+    max_concurrency = 16
 
     def __init__(self, config: RemoteConfig, client: httpx.AsyncClient, model: str) -> None:
         self._config = config
@@ -159,7 +162,7 @@ class RemoteEngine(Engine):
                 await asyncio.sleep(delay)
         raise EngineError(f"{method} {path} failed after {attempts} attempts: {error}")
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: GenerationRequest, slot: Slot) -> AsyncIterator[Chunk]:
         body: dict[str, Any] = {
             "model": self._model,
             "prompt": request.prompt,

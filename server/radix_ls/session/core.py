@@ -432,6 +432,7 @@ class Session:
             "model": engine.model_name if engine else None,
             "template": self.completions.template.name if self.completions else None,
             "activeGenerations": engine.active_generations if engine else 0,
+            "queue": engine.queue.to_json() if engine else None,
             "openDocuments": len(self.documents),
             "completions": dict(self.counters),
             "index": {
