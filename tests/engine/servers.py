@@ -116,6 +116,12 @@ class FaultServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def __enter__(self) -> FaultServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._stop.set()
         self._server.shutdown()
@@ -170,10 +176,6 @@ class FaultServer:
             self.sent += 1
 
 
-@contextlib.contextmanager
-def fault_server(mode: str = "ok") -> Iterator[FaultServer]:
-    server = FaultServer(mode)
-    try:
-        yield server
-    finally:
-        server.close()
+def fault_server(mode: str = "ok") -> FaultServer:
+    """A started FaultServer, to use in a `with` block (it closes at the end)."""
+    return FaultServer(mode)

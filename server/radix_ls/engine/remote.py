@@ -123,7 +123,7 @@ class RemoteEngine(Engine):
                     f"remote server {url} answered /v1/models with "
                     f"{response.status_code}: {response.text[:200]}"
                 )
-            models = _model_ids(response)
+            models = _model_ids(response, url)
         except (httpx.HTTPError, UnicodeDecodeError) as exc:
             raise EngineError(f"remote server {url}: /v1/models failed: {_describe(exc)}") from exc
         finally:
@@ -277,15 +277,19 @@ class RemoteEngine(Engine):
         await self._client.aclose()
 
 
-def _model_ids(response: httpx.Response) -> list[str]:
+def _model_ids(response: httpx.Response, url: str) -> list[str]:
     """The model ids of a `/v1/models` answer; EngineError if it is not a model list."""
     try:
         data = response.json()
     except ValueError as exc:
-        raise EngineError(f"/v1/models did not answer JSON: {response.text[:200]!r}") from exc
+        raise EngineError(
+            f"remote server {url}: /v1/models did not answer JSON: {response.text[:200]!r}"
+        ) from exc
     entries = data.get("data") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise EngineError(f"/v1/models answered no model list: {response.text[:200]!r}")
+        raise EngineError(
+            f"remote server {url}: /v1/models answered no model list: {response.text[:200]!r}"
+        )
     return [str(e.get("id") or "") for e in entries]
 
 

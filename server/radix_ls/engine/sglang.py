@@ -317,6 +317,15 @@ class SGLangEngine(Engine):
         asyncio.get_running_loop().run_in_executor(None, _end_processes, self._processes)
 
     @property
+    def failure(self) -> str:
+        return self._failure
+
+    async def wait_failure(self) -> str:
+        """Returns once a process of this engine died (the session then reloads it)."""
+        await self._dead.wait()
+        return self._failure
+
+    @property
     def model_name(self) -> str:
         return self._model
 
