@@ -71,8 +71,10 @@ class EngineQueue:
 
     def __init__(self, limit: int = 1) -> None:
         self.limit = max(1, limit)
-        self._running = 0
-        self._waiting = 0
+        #: slots held now (generations running, or finishing on the engine's thread)
+        self.running = 0
+        #: requests waiting for a slot (cancelled ones are not counted)
+        self.waiting = 0
         self._heap: list[_Waiter] = []
         self._sequence = itertools.count()
         #: generations granted a slot, and waiters cancelled before they got one
@@ -80,17 +82,9 @@ class EngineQueue:
         #: (request id, priority name) of the latest generations to start, oldest first
         self.started: deque[tuple[str, str]] = deque(maxlen=256)
 
-    @property
-    def running(self) -> int:
-        return self._running
-
-    @property
-    def waiting(self) -> int:
-        return self._waiting
-
     async def acquire(self, request_id: str, priority: Priority) -> Slot:
         """Wait for a slot. Cancelling the caller while it waits removes it from the queue."""
-        if self._running < self.limit and self._waiting == 0:
+        if self.running < self.limit and self.waiting == 0:
             return self._started(self._grant(), request_id, priority)
         waiter = _Waiter(
             int(priority),
@@ -98,7 +92,7 @@ class EngineQueue:
             asyncio.get_running_loop().create_future(),
         )
         heapq.heappush(self._heap, waiter)
-        self._waiting += 1
+        self.waiting += 1
         try:
             slot = await waiter.future
         except asyncio.CancelledError:
@@ -107,7 +101,7 @@ class EngineQueue:
                 waiter.future.result().release()
             else:
                 waiter.future.cancel()  # _wake skips it; it is no longer counted
-                self._waiting -= 1
+                self.waiting -= 1
             self.counters["dropped"] += 1
             raise
         return self._started(slot, request_id, priority)
@@ -118,21 +112,21 @@ class EngineQueue:
         return slot
 
     def _grant(self) -> Slot:
-        self._running += 1
+        self.running += 1
         return Slot(self._released)
 
     def _released(self) -> None:
-        self._running -= 1
+        self.running -= 1
         self._wake()
 
     def _wake(self) -> None:
-        while self._running < self.limit and self._heap:
+        while self.running < self.limit and self._heap:
             waiter = heapq.heappop(self._heap)
             if waiter.future.done():
                 continue  # cancelled while waiting: dropped, never started
-            self._waiting -= 1
+            self.waiting -= 1
             waiter.future.set_result(self._grant())
 
     def to_json(self) -> dict[str, int]:
         """The queue's state for `radixLs/status`."""
-        return {"running": self._running, "waiting": self._waiting, **self.counters}
+        return {"running": self.running, "waiting": self.waiting, **self.counters}
