@@ -80,7 +80,8 @@ class FaultServer:
     """A real HTTP server on loopback that fails the way broken or hostile remote engines do
     (issue 14 items 14-16). `mode` may change while it runs:
 
-    - "ok": a model list, and completions that stream `pieces` pieces and finish;
+    - "ok": a model list (after `delay` seconds), and completions that stream `pieces`
+      pieces and finish;
     - "hang": accepts the connection, reads the request and never answers;
     - "garbage": answers bytes that are not HTTP and closes;
     - "error": HTTP 500 to everything;
@@ -93,6 +94,7 @@ class FaultServer:
         self.mode = mode
         self.models_body = b'{"data": {"id": 3}}'
         self.pieces = 5
+        self.delay = 0.0  # seconds before answering the model list (a slow start)
         self.sent = 0  # completion pieces written, over all requests
         self.requests: list[str] = []
         self._stop = threading.Event()
@@ -145,6 +147,7 @@ class FaultServer:
         elif mode == "error":
             self._answer(w, 500, b'{"error": "internal"}')
         elif path.endswith("/v1/models"):
+            self._stop.wait(self.delay)
             ok = b'{"object": "list", "data": [{"id": "fault-model"}]}'
             self._answer(w, 200, self.models_body if mode == "malformed" else ok)
         elif path.endswith("/v1/completions"):

@@ -160,7 +160,8 @@ async def test_an_explicit_completion_waits_for_the_loading_model(tmp_path, tiny
 
 
 async def test_waiting_for_the_model_fails_only_when_loading_fails(tmp_path):
-    """issue 14 item 22: a load that fails gives the waiting request its reason."""
+    """issue 14 item 22: a load that fails gives the waiting request its reason (an explicit
+    completion gets no answer: the engine's error state says why)."""
     missing = tmp_path / "missing.gguf"
     settings = resolve({"engine": "llamacpp", "model": str(missing), "index": False}).settings
     session = _session(tmp_path, settings)
@@ -170,6 +171,8 @@ async def test_waiting_for_the_model_fails_only_when_loading_fails(tmp_path):
         snapshot = _open(session, tmp_path)
         with pytest.raises(SessionError, match=r"missing\.gguf"):
             await session.run_action(snapshot, ActionRequest("docstring", 0, 8), "Docstring")
+        assert session.engine_host.status.state == "error"
+        assert await session.complete(snapshot, 8, wait=True) is None
     finally:
         await session.close()
 

@@ -214,7 +214,8 @@ class Session:
         self, snapshot: DocumentSnapshot, offset: int, *, wait: bool = False
     ) -> Completion | None:
         """Run the completion pipeline; None when there is no engine or the answer is stale.
-        `wait`: an explicit request, which waits for a loading engine (`engine_ready`).
+        `wait`: an explicit request, which waits for a loading engine (`engine_ready`);
+        if the load fails, or no engine is loading, the answer is None.
 
         Text typed through the last suggestion is answered with the rest of it, and a request
         whose prefix only extends a running generation's joins it (session/typing.py): no
@@ -224,7 +225,9 @@ class Session:
         failures raise SessionError.
         """
         if wait and self.completions is None:
-            await self.engine_ready("radix-ls: completion")
+            # no engine after all: no completion (the engine's error state says why)
+            with contextlib.suppress(SessionError):
+                await self.engine_ready("radix-ls: completion")
         service = self.completions
         if service is None:
             return None
