@@ -138,6 +138,7 @@ class EngineHost:
     async def load(self, settings: Settings, *, tokenizer_only: bool = False) -> Engine:
         """Load now and wait for it (raises EngineError). `tokenizer_only`: an engine good for
         counting tokens and choosing templates, loaded cheaply (`radix-ls context`)."""
+        self._cancel_idle()
         self._generation += 1
         self.key = settings.engine_key()
         engine = await self._load(settings, self._generation, tokenizer_only=tokenizer_only)
