@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.engine.servers import FaultServer
 from tests.lsp.harness import inline, open_document, running_server
 
 CLI = [sys.executable, "-m", "radix_ls"]
@@ -108,3 +109,19 @@ def test_complete_missing_file_and_bad_model(tmp_path, tiny_model):
     assert out.returncode == 1 and "unknown model 'no-such-model'" in out.stderr
     out = run("complete", str(path), "--line", "0", "--col", "1")
     assert out.returncode == 2 and "must be 1 or more" in out.stderr
+
+
+@pytest.mark.parametrize("mode", ["garbage", "malformed", "hang"])
+def test_complete_with_a_broken_remote_engine_is_one_clear_error(tmp_path, mode):
+    """issue 14 item 14: `radix-ls complete --engine remote` against a server that sends
+    garbage, a malformed model list or hangs: exit 1 with one `radix-ls:` line, no traceback."""
+    path = tmp_path / "calc.py"
+    path.write_text(SOURCE)
+    with FaultServer(mode) as server:
+        out = run(
+            "complete", str(path), "--line", "6", "--col", "12", "--no-index",
+            "--engine", "remote", "--remote-url", server.url,
+        )  # fmt: skip
+    assert out.returncode == 1, out.stdout
+    assert "Traceback" not in out.stderr
+    assert f"radix-ls: remote server {server.url}" in out.stderr

@@ -1,6 +1,9 @@
-"""The remote engine against a real llama-cpp-python OpenAI-compatible server on loopback."""
+"""The remote engine against real servers on loopback: llama-cpp-python's OpenAI-compatible
+server, and servers that hang, send garbage, malformed answers or never-ending streams."""
 
 from __future__ import annotations
+
+import asyncio
 
 import httpx
 import pytest
@@ -8,7 +11,7 @@ import pytest
 from radix_ls.engine.base import EngineError, GenerationRequest
 from radix_ls.engine.remote import RemoteConfig, RemoteEngine
 
-from .servers import LlamaServer, free_port, llama_server
+from .servers import LlamaServer, fault_server, free_port, llama_server
 
 PROMPT = "<|fim_prefix|>def add(a, b):\n    <|fim_suffix|>\n<|fim_middle|>"
 
@@ -81,3 +84,56 @@ async def test_unreachable_server_is_one_clear_error_after_bounded_retries():
 async def test_bad_url_scheme():
     with pytest.raises(EngineError, match="must start with http"):
         await RemoteEngine.connect(RemoteConfig(url="ftp://example.invalid"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("hang", "timed out"),
+        ("garbage", "RemoteProtocolError"),
+        ("malformed", "no model list"),
+        ("error", "500"),
+    ],
+)
+async def test_every_connect_failure_is_an_engine_error_with_a_reason(mode, reason):
+    """issue 14 item 14: a server that hangs, sends garbage, a malformed model list or an
+    error at connect is an EngineError saying so (not another exception, not a hang)."""
+    with fault_server(mode) as server:
+        config = RemoteConfig(url=server.url, connect_timeout=1.0, retries=0)
+        with pytest.raises(EngineError, match=reason):
+            await asyncio.wait_for(RemoteEngine.connect(config), 30)
+
+
+async def test_a_models_answer_that_is_not_json_is_an_engine_error():
+    """issue 14 item 14: the model list's body is checked, whatever its shape."""
+    with fault_server("malformed") as server:
+        for body in (b"<html>not json</html>", b"[1, 2]", b'{"data": [1]}', b"\xff\xfe"):
+            server.models_body = body
+            with pytest.raises(EngineError, match="/v1/models"):
+                await RemoteEngine.connect(RemoteConfig(url=server.url, retries=0))
+
+
+async def test_max_tokens_is_enforced_on_a_stream_that_never_ends():
+    """issue 14 item 16: the stream is cut off at maxTokens pieces, with finish "length"."""
+    with fault_server("endless") as server:
+        remote = await RemoteEngine.connect(RemoteConfig(url=server.url))
+        try:
+            request = GenerationRequest(PROMPT, max_tokens=32)
+            result = await asyncio.wait_for(remote.generate(request), 30)
+        finally:
+            await remote.close()
+    assert result.text == "a" * 32
+    assert result.stats.finish_reason == "length"
+    assert remote.active_generations == 0
+
+
+async def test_a_read_timeout_is_reported_as_a_timeout():
+    """issue 14 item 16: a server that goes quiet mid-stream is a timeout, not a break."""
+    with fault_server("silent") as server:
+        remote = await RemoteEngine.connect(RemoteConfig(url=server.url, read_timeout=0.5))
+        try:
+            with pytest.raises(EngineError, match=r"sent nothing for 0.5 s .*read timeout"):
+                await asyncio.wait_for(remote.generate(GenerationRequest(PROMPT, 32)), 30)
+        finally:
+            await remote.close()
+    assert remote.last_stats.finish_reason == "error"

@@ -26,6 +26,8 @@ async def test_a_dying_scheduler_is_an_error_and_the_server_lives_on(tmp_path, m
     (model / "config.json").write_text(json.dumps(config))
     for name, value in cpu.child_env().items():
         monkeypatch.setenv(name, value)
+    # a failed start is retried with backoff (issue 14 item 15): not within this test
+    monkeypatch.setenv("RADIX_LS_ENGINE_BACKOFF", "3600")
     workspace = tmp_path / "ws"
     workspace.mkdir()
     path = workspace / "a.py"
@@ -36,6 +38,7 @@ async def test_a_dying_scheduler_is_an_error_and_the_server_lives_on(tmp_path, m
         assert failed["state"] == "error", failed
         assert "SGLang failed to start" in failed["detail"]
         assert "an SGLang process failed" in failed["detail"]  # the SIGQUIT was ours to handle
+        assert failed["detail"].endswith("(retrying in 3600 s)")
         shown = [m.message for m in client.messages if m.type == types.MessageType.Error]
         assert any("SGLang failed to start" in m for m in shown), shown
         # still serving: requests are answered (no engine: no completion), not dropped

@@ -1,11 +1,13 @@
-"""The real SGLang engine's lifecycle on the CPU: three settings-change reloads through the
-session's EngineHost end and reap only SGLang's own processes (our worker pool survives, no
-zombies), a scheduler that dies fails the engine's requests instead of the process, and
-SGLang's logging stays out of ours (nothing under WARNING from its loggers, no
-`server_args=` dump, the root logger's handlers as they were)."""
+"""The real SGLang engine's lifecycle on the CPU: three loads through the session's EngineHost
+(an awaited one, a settings change in the background, and the reload after a crash) end and
+reap only SGLang's own processes (our worker pool survives, no zombies), a scheduler that
+dies fails the engine's requests instead of the process and the host reloads the engine by
+itself (issue 14 item 15), and SGLang's logging stays out of ours (nothing under WARNING from
+its loggers, no `server_args=` dump, the root logger's handlers as they were)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -76,6 +78,15 @@ async def a_dead_scheduler_fails_the_engine(engine) -> None:
         await engine.generate(GenerationRequest(PROMPT, max_tokens=4))
 
 
+async def next_engine(host: EngineHost, old, within: float = 1800.0):
+    """The engine that replaces `old` in `host` (a background load)."""
+    for _ in range(int(within * 10)):
+        if host.engine is not None and host.engine is not old:
+            return host.engine
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no new engine; host state {host.status}")
+
+
 async def test_three_reloads_end_only_sglang_processes_and_keep_its_logs_out():
     cpu.require_sglang()
     root = logging.getLogger()
@@ -89,17 +100,27 @@ async def test_three_reloads_end_only_sglang_processes_and_keep_its_logs_out():
     try:
         with ProcessPoolExecutor(1, mp_context=context) as pool:
             worker = pool.submit(os.getpid).result()
-            closed: list[zmq.Socket] = []
-            for tokens in (16384, 16000, 15000):  # a settings change reloads the engine
-                engine = await host.load(cpu.settings(sglangMaxTotalTokens=tokens))
+
+            async def serves(engine, closed: list[zmq.Socket]) -> list[zmq.Socket]:
                 assert all(s.closed for s in closed)  # the previous engine's: no hang at GC
                 result = await engine.generate(GenerationRequest(PROMPT, max_tokens=4))
                 assert result.stats.completion_tokens == 4
                 assert len(sglang_children()) == 2  # this engine's scheduler and detokenizer
                 assert zombies() == []
                 assert pool.submit(os.getpid).result() == worker
-                closed = sockets(engine)
+                return sockets(engine)
+
+            engine = await host.load(cpu.settings(sglangMaxTotalTokens=16384))
+            closed = await serves(engine, [])
+            # a settings change reloads the engine in the background, as the server does
+            host.start(cpu.settings(sglangMaxTotalTokens=16000))
+            engine = await next_engine(host, engine)
+            closed = await serves(engine, closed)
             await a_dead_scheduler_fails_the_engine(engine)
+            # issue 14 item 15: the host saw it die, says so, and reloads by itself
+            engine = await next_engine(host, engine)
+            assert host.status.state == "ready"
+            closed = await serves(engine, closed)
             await host.stop()
             assert all(s.closed for s in closed)
             assert sglang_children() == []

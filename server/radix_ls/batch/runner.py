@@ -32,6 +32,7 @@ from radix_ls.batch.progress import Progress
 from radix_ls.config import Settings
 from radix_ls.context.repo import RepoContext
 from radix_ls.engine.base import Engine, EngineError
+from radix_ls.engine.queue import Priority
 from radix_ls.features import actions as A
 from radix_ls.features import edits as E
 from radix_ls.features.syntax import SyntaxDocument
@@ -189,7 +190,7 @@ async def run_batch(
     if not files:
         err.write("radix-ls: no source files matched\n")
         return report
-    service = A.ActionService(engine, settings, repo)
+    service = A.ActionService(engine, settings, repo, priority=Priority.BATCH)
     journal = _journal(journal_dir, options) if options.apply else None
     dirty: set[Path] | None = None  # None: forced (or showing a diff)
     if options.apply and not options.force:

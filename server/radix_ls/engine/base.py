@@ -1,18 +1,22 @@
 """The engine interface: streaming, cancellable text generation with per-request stats.
 
 Every engine (llama.cpp in-process, SGLang in-process, remote OpenAI-compatible) implements
-`Engine.stream`. Cancelling the consuming task (e.g. LSP `$/cancelRequest`) must abort the
-model work, not just stop reading from it.
+`Engine._stream`; `Engine.stream` puts each request through the engine's priority queue
+(engine/queue.py) first. Cancelling the consuming task (e.g. LSP `$/cancelRequest`) must abort
+the model work, not just stop reading from it; a request cancelled while it waits in the
+queue never reaches the engine.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from radix_ls.engine.queue import EngineQueue, Priority, Slot
 from radix_ls.engine.templates import family_of
 
 _ids = itertools.count(1)
@@ -41,6 +45,8 @@ class GenerationRequest:
     # still check the answer.
     regex: str | None = None
     gbnf: str | None = None
+    # Who waits for the answer: completions run ahead of code actions, actions ahead of batch.
+    priority: Priority = Priority.ACTION
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,9 @@ class Engine(abc.ABC):
     last_stats: GenerationStats | None = None
     #: generations running now; each engine counts its own
     _active: int = 0
+    #: generations the backend runs at once; more wait in the engine's queue
+    max_concurrency: int = 1
+    _queue: EngineQueue | None = None
 
     @property
     @abc.abstractmethod
@@ -155,12 +164,43 @@ class Engine(abc.ABC):
     def count_tokens(self, text: str) -> int:
         """Tokens `text` takes in a prompt (no BOS)."""
 
-    @abc.abstractmethod
-    def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        """Generate, yielding text chunks; the last chunk carries stats.
+    @property
+    def queue(self) -> EngineQueue:
+        """The queue every request to this engine waits in (made on first use)."""
+        if self._queue is None:
+            self._queue = EngineQueue(self.max_concurrency)
+        return self._queue
 
-        Closing or cancelling the iterator aborts the generation.
+    @property
+    def failure(self) -> str:
+        """Why the engine cannot serve any more ("" while it can), e.g. a dead process."""
+        return ""
+
+    async def wait_failure(self) -> str:
+        """Wait until the engine fails for good and return why (never, for most engines)."""
+        await asyncio.Event().wait()
+        return ""  # pragma: no cover: the wait above never ends
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        """Generate, yielding text chunks; the last chunk carries stats. Waits for a slot in
+        the engine's queue first, by `request.priority`.
+
+        Closing or cancelling the iterator aborts the generation (or drops it from the queue).
         """
+        slot = await self.queue.acquire(request.request_id, request.priority)
+        try:
+            inner = self._stream(request, slot)
+            try:
+                async for chunk in inner:
+                    yield chunk
+            finally:
+                await inner.aclose()  # type: ignore[attr-defined]
+        finally:
+            slot.release()
+
+    @abc.abstractmethod
+    def _stream(self, request: GenerationRequest, slot: Slot) -> AsyncIterator[Chunk]:
+        """The engine's own generation (it holds `slot`; see `Slot.hold_until`)."""
 
     @property
     def active_generations(self) -> int:

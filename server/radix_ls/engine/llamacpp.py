@@ -4,7 +4,9 @@ One long-lived `Llama` object per model: llama.cpp keeps the previous prompt's K
 re-evaluates only what follows the longest common token prefix, which is what makes
 keystroke-after-keystroke completions cheap. Generation is blocking C code, so it runs on a
 single worker thread (a `Llama` is not thread-safe) and streams chunks back to the event loop;
-cancelling the consumer sets a flag the worker checks after every token.
+cancelling the consumer sets a flag the worker checks before it tokenizes and after every
+token. One generation at a time: the others wait in the engine's priority queue, where a
+cancelled one is dropped before it costs anything.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from radix_ls.engine.base import (
     GenerationRequest,
     StatsClock,
 )
+from radix_ls.engine.queue import Slot
 from radix_ls.engine.templates import family_of
 
 log = logging.getLogger("radix_ls.llamacpp")
@@ -202,7 +205,7 @@ class LlamaCppEngine(Engine):
         bos = [llm.token_bos()] if llm._model.add_bos_token() and llm.token_bos() != -1 else []
         return bos + llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: GenerationRequest, slot: Slot) -> AsyncIterator[Chunk]:
         if self._closed:
             raise EngineError("engine is closed")
         loop = asyncio.get_running_loop()
@@ -216,6 +219,8 @@ class LlamaCppEngine(Engine):
         with self._active_lock:
             self._active += 1
         future = loop.run_in_executor(self._executor, self._run, request, cancel, emit)
+        # The next request starts when this worker is done, not when its consumer left.
+        slot.hold_until(future)
         try:
             while True:
                 item = await queue.get()
@@ -254,6 +259,10 @@ class LlamaCppEngine(Engine):
         """Generate, emitting text chunks; returns the final chunk (with stats)."""
         llm = self._llm
         clock = StatsClock()
+        if cancel.is_set():  # cancelled before its turn came: not even tokenized
+            stats = clock.stats(request, 0, None, 0, "cancelled")
+            self.last_stats = stats
+            return Chunk("", stats)
         tokens = self.prompt_tokens(request.prompt)
         n_ctx = self.n_ctx
         if len(tokens) >= n_ctx:

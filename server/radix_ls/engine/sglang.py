@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 from radix_ls.config import Settings
 from radix_ls.engine.base import Chunk, Engine, EngineError, GenerationRequest, StatsClock
 from radix_ls.engine.detect import sglang_device
+from radix_ls.engine.queue import Slot
 
 if TYPE_CHECKING:
     from radix_ls.engine.base import GenerationStats
@@ -248,6 +249,8 @@ def _finish_reason(meta: dict[str, Any]) -> str | None:
 
 class SGLangEngine(Engine):
     name = "sglang"
+    # SGLang batches concurrent requests itself; the queue only orders what is beyond this
+    max_concurrency = 64
 
     def __init__(
         self, engine: Any, model: str, processes: Iterable[multiprocessing.Process] = ()
@@ -314,6 +317,15 @@ class SGLangEngine(Engine):
         asyncio.get_running_loop().run_in_executor(None, _end_processes, self._processes)
 
     @property
+    def failure(self) -> str:
+        return self._failure
+
+    async def wait_failure(self) -> str:
+        """Returns once a process of this engine died (the session then reloads it)."""
+        await self._dead.wait()
+        return self._failure
+
+    @property
     def model_name(self) -> str:
         return self._model
 
@@ -355,7 +367,7 @@ class SGLangEngine(Engine):
             return step.result()
         raise EngineError(self._failure)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: GenerationRequest, slot: Slot) -> AsyncIterator[Chunk]:
         if self._closed or self._failure:
             raise EngineError(self._failure or "engine is closed")
         rid = uuid.uuid4().hex  # fixed width: SGLang aborts by rid prefix

@@ -28,6 +28,7 @@ from radix_ls.context.repo import RepoContext
 from radix_ls.context.retrieval import Snippet, as_files, names_near
 from radix_ls.context.sticky import FIRST_SHARE, StickySnippets, region_start
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats, new_request_id
+from radix_ls.engine.queue import Priority
 from radix_ls.engine.templates import PromptTemplate, choose_template
 from radix_ls.features import postprocess
 from radix_ls.secrets import Redaction, secret_filter
@@ -161,6 +162,7 @@ class CompletionService:
             max_tokens=s.max_tokens,
             stop=stop,
             temperature=s.temperature,
+            priority=Priority.COMPLETION,  # ahead of code actions and batch work
             # Stop as soon as post-processing has its answer: the rest would be thrown away.
             stop_check=functools.partial(
                 _is_done, context.cursor, s.max_lines, self.template.mode == "chat"

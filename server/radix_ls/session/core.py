@@ -204,8 +204,18 @@ class Session:
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def complete(self, snapshot: DocumentSnapshot, offset: int) -> Completion | None:
+    async def engine_ready(self, title: str) -> None:
+        """Wait for a loading engine (an explicit request), with cancellable progress;
+        SessionError with the reason if there is none to wait for (EngineHost.ready)."""
+        if self.engine_host.engine is None:
+            await self.engine_host.ready(title)
+
+    async def complete(
+        self, snapshot: DocumentSnapshot, offset: int, *, wait: bool = False
+    ) -> Completion | None:
         """Run the completion pipeline; None when there is no engine or the answer is stale.
+        `wait`: an explicit request, which waits for a loading engine (`engine_ready`);
+        if the load fails, or no engine is loading, the answer is None.
 
         Text typed through the last suggestion is answered with the rest of it, and a request
         whose prefix only extends a running generation's joins it (session/typing.py): no
@@ -214,6 +224,10 @@ class Session:
         an edit that does not fit it aborts it too, and then the answer is None. Engine
         failures raise SessionError.
         """
+        if wait and self.completions is None:
+            # no engine after all: no completion (the engine's error state says why)
+            with contextlib.suppress(SessionError):
+                await self.engine_ready("radix-ls: completion")
         service = self.completions
         if service is None:
             return None
@@ -343,11 +357,10 @@ class Session:
         document. Failures are shown to the user and raised as SessionError."""
         from radix_ls.features.actions import ActionFailed
 
+        await self.engine_ready(title)
         service = self.actions
         if service is None:
-            state = self.engine_host.status
-            detail = f": {state.detail}" if state.detail else ""
-            raise SessionError(f"radix-ls: the model is not ready ({state.state}{detail})")
+            raise SessionError("radix-ls: the model went away; try again")
         why: list[str] = []  # who cancelled, when it was not the calling task's cancel
         job: asyncio.Future[ActionResult] | None = None
 
@@ -432,6 +445,7 @@ class Session:
             "model": engine.model_name if engine else None,
             "template": self.completions.template.name if self.completions else None,
             "activeGenerations": engine.active_generations if engine else 0,
+            "queue": engine.queue.to_json() if engine else None,
             "openDocuments": len(self.documents),
             "completions": dict(self.counters),
             "index": {

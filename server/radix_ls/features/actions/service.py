@@ -19,6 +19,7 @@ from radix_ls.context.builder import LineTokenCounter
 from radix_ls.context.repo import RepoContext
 from radix_ls.context.retrieval import as_files
 from radix_ls.engine.base import Chunk, Engine, GenerationRequest, GenerationStats
+from radix_ls.engine.queue import Priority
 from radix_ls.engine.templates import instruct
 from radix_ls.features.actions import base
 from radix_ls.features.actions.registry import REGISTRY
@@ -90,10 +91,19 @@ def _reporter(progress: ProgressFn) -> Callable[[Chunk], None]:
 class ActionService:
     """Runs actions on one engine under one set of settings."""
 
-    def __init__(self, engine: Engine, settings: Settings, repo: RepoContext | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        repo: RepoContext | None = None,
+        *,
+        priority: Priority = Priority.ACTION,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.repo = repo
+        # in the engine's queue: an action the user waits for, or batch work (Priority.BATCH)
+        self.priority = priority
         self._count = LineTokenCounter(engine.count_tokens)
         self._secrets = secret_filter(settings.secret_patterns)
 
@@ -168,6 +178,7 @@ class ActionService:
             temperature=self.settings.temperature,
             regex=task.regex,
             gbnf=task.gbnf,
+            priority=self.priority,
         )
         result = await self.engine.generate(
             request, on_chunk=_reporter(progress) if progress else None

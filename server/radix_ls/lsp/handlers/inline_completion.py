@@ -16,8 +16,10 @@ def register(server: RadixServer) -> None:
         snapshot, offset = ls.snapshot_at(params.text_document, params.position)
         if not ls.session.settings.inline_completion:
             return types.InlineCompletionList(items=[])
+        # asked for explicitly (not while typing): worth waiting for a model still loading
+        explicit = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         with failures():
-            result = await ls.session.complete(snapshot, offset)
+            result = await ls.session.complete(snapshot, offset, wait=explicit)
         if result is None or result.text is None:
             return types.InlineCompletionList(items=[])
         at = types.Range(start=params.position, end=params.position)
