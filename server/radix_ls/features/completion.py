@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from radix_ls.config import Settings
+from radix_ls.config import Settings, context_tokens_for
 from radix_ls.context.builder import (
     BuiltContext,
     CursorText,
@@ -73,6 +73,8 @@ class CompletionService:
         self.template: PromptTemplate = choose_template(
             settings.prompt_template, engine.model_name, engine.has_token
         )
+        # the prompt budget sized to the engine (config.ENGINE_CONTEXT_TOKENS)
+        self.context_tokens = context_tokens_for(settings, engine.name, engine.context_window)
         self._counter = LineTokenCounter(engine.count_tokens)
         self._sticky = StickySnippets()
         # each document's prefix window start in its last prompt (kept while it fits)
@@ -114,19 +116,22 @@ class CompletionService:
         workspace_root: Path | None = None,
         *,
         commit: bool = True,
+        context_tokens: int | None = None,
     ) -> CompletionPlan:
         """The prompt and generation request for a cursor. `commit=False` previews it
-        (`radix-ls context`, radixLs/context) without moving the sticky snippets."""
+        (`radix-ls context`, radixLs/context) without moving the sticky snippets.
+        `context_tokens`: a budget for this prompt instead of the service's."""
         s = self.settings
+        budget = context_tokens or self.context_tokens
         path = paths.display(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""
         rel = self.repo.relative(snapshot.path) if self.repo and snapshot.path else None
-        repo_budget = int(s.context_tokens * s.repo_context_share) if rel is not None else 0
+        repo_budget = int(budget * s.repo_context_share) if rel is not None else 0
         context = build(
             snapshot,
             offset,
             template=self.template,
-            context_tokens=s.context_tokens - repo_budget,
+            context_tokens=budget - repo_budget,
             suffix_tokens=s.suffix_tokens,
             count=self._counter,
             path=path,
