@@ -20,6 +20,7 @@ from radix_ls.context.retrieval import (
     NEAR_BEFORE,
     SimilarIndex,
     Snippet,
+    header_names,
     retrieve,
 )
 from radix_ls.index.extract import extract
@@ -68,6 +69,12 @@ class RepoContext:
 
     def definitions_named(self, name: str) -> Sequence[Definition]:
         return self.indexer.definitions_named(name)
+
+    def definitions_in(self, path: str) -> Sequence[Definition]:
+        doc = self.documents.get(path)
+        if doc is not None:
+            return doc.definitions()  # the editor's text is newer than the index's
+        return self.indexer.definitions_in(path)
 
     def file_bytes(self, path: str) -> bytes | None:
         doc = self.documents.get(path)
@@ -131,6 +138,8 @@ class RepoContext:
             budget,
             window,
             self._version,
+            # the enclosing definitions' headers count as used near the cursor
+            tuple(header_names(definitions, lines, cursor_line)),
             hashlib.sha1("\n".join(near).encode("utf-8", "surrogatepass")).hexdigest(),
         )
         with self._lock:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from radix_ls.context.bm25 import BM25
+from radix_ls.context.classview import class_view
 from radix_ls.index.model import CLASS_KINDS, Chunk, Definition, Import
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,6 +37,10 @@ MAX_NAME_MATCHES = 3
 # One snippet may take at most this share of the budget before it is trimmed.
 MAX_SNIPPET_SHARE = 0.4
 SIMILAR_QUERY_LINES = 12
+# Names in the headers of the enclosing definitions rank among the names used near the cursor
+# as if they were on a line this far from it.
+HEADER_DISTANCE = 2
+_HEADER_KINDS = CLASS_KINDS | {"function", "method"}
 
 
 class IndexQueries(Protocol):
@@ -44,6 +49,8 @@ class IndexQueries(Protocol):
     def imports_of(self, path: str) -> Sequence[Import]: ...
 
     def definitions_named(self, name: str) -> Sequence[Definition]: ...
+
+    def definitions_in(self, path: str) -> Sequence[Definition]: ...
 
     def file_bytes(self, path: str) -> bytes | None: ...
 
@@ -66,16 +73,22 @@ class _Budget:
     used: int = 0
     chosen: list[Snippet] = field(default_factory=list)
     seen: set[tuple[str, int]] = field(default_factory=set)
+    # names used near the cursor, nearest first: which members of a big class to show
+    near: Sequence[str] = ()
+
+    @property
+    def cap(self) -> int:
+        """The most tokens one snippet may take."""
+        return max(int(self.total * MAX_SNIPPET_SHARE), 32)
 
     def add(self, kind: str, path: str, start: int, end: int, text: str, why: str) -> bool:
         if (path, start) in self.seen or any(
             s.path == path and s.start_line <= start and end <= s.end_line for s in self.chosen
         ):
             return False
-        cap = max(int(self.total * MAX_SNIPPET_SHARE), 32)
         tokens = self.count(text)
-        if tokens > cap:
-            text, end = _trim(text, start, cap, self.count)
+        if tokens > self.cap:
+            text, end = _trim(text, start, self.cap, self.count)
             tokens = self.count(text)
         if self.used + tokens > self.total:
             return False
@@ -112,12 +125,36 @@ def _outline(cls: Definition, members: Iterable[Definition]) -> str:
     return "\n".join(lines)
 
 
-def names_near(lines: Sequence[str], cursor_line: int) -> list[str]:
+def header_names(
+    definitions: Sequence[Definition], lines: Sequence[str], cursor_line: int
+) -> list[str]:
+    """Identifiers in the headers of the functions and classes around the cursor, innermost
+    first: decorators, parameters and their annotations, the return type, base classes. The
+    code being written uses them even when its `def` line is far above the cursor."""
+    found: list[str] = []
+    around = [
+        d
+        for d in definitions
+        if d.start_line < cursor_line <= d.end_line and d.kind in _HEADER_KINDS
+    ]
+    for d in sorted(around, key=lambda d: -d.start_line):
+        first = d.start_line - 1  # 0-based: the `def` line; decorators are above it
+        while first > 0 and lines[first - 1].lstrip().startswith("@"):
+            first -= 1
+        decorators = "\n".join(lines[first : d.start_line - 1])
+        for name in _IDENTIFIER.findall(decorators + "\n" + d.signature):
+            if name != d.name and name not in found:
+                found.append(name)
+    return found
+
+
+def names_near(lines: Sequence[str], cursor_line: int, headers: Sequence[str] = ()) -> list[str]:
     """Identifiers on the lines around the cursor, nearest first; the cursor line itself is
-    left out (it is being typed: what it holds changes with every keystroke)."""
+    left out (it is being typed: what it holds changes with every keystroke). `headers` (the
+    enclosing definitions' `header_names`) rank as if HEADER_DISTANCE lines away."""
     first = max(1, cursor_line - NEAR_BEFORE)
     last = min(len(lines), cursor_line + NEAR_AFTER)
-    distance: dict[str, int] = {}
+    distance: dict[str, int] = dict.fromkeys(headers, HEADER_DISTANCE)
     for number in range(first, last + 1):
         if number == cursor_line:
             continue
@@ -158,9 +195,9 @@ def retrieve(
     `window` is the span of this file's lines the prompt already shows (not repeated)."""
     if budget <= 0:
         return []
-    chosen = _Budget(budget, count)
     lines = text.split("\n")
-    near = names_near(lines, cursor_line)
+    near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
+    chosen = _Budget(budget, count, near=near)
     shown = window or (0, -1)
     imported: dict[str, list[str]] = {}  # name -> the files its import resolves to
     for imp in index.imports_of(path):
@@ -179,8 +216,15 @@ def retrieve(
 
 def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: str) -> None:
     body = _definition_text(index, d)
-    if body is not None:
-        chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+    if body is None:
+        return
+    if d.kind in CLASS_KINDS and len(body) > chosen.cap and chosen.count(body) > chosen.cap:
+        # too big to show whole: its header and the members used near the cursor
+        data = index.file_bytes(d.path) or b""
+        members = index.definitions_in(d.path)
+        view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
+        body = view if view is not None else body
+    chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
 
 
 def _imported_near(
