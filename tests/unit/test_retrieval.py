@@ -161,3 +161,92 @@ def test_a_small_class_is_shown_whole(tmp_path):
     report = next(s for s in snippets if s.path == "pkg/models.py")
     assert report.text.startswith("class Report:") and "self.total = total" in report.text
     assert "..." not in report.text
+
+
+_FORMATS = '''\
+def parse_duration(text):
+    """Seconds in a duration like "1h30m"."""
+    return 0.0
+
+
+def render_table(rows):
+    """The rows as an aligned text table."""
+    return ""
+
+
+def render_tree(node):
+    return ""
+
+
+def make_a(x):
+    return x
+
+
+def make_b(x):
+    return x
+
+
+def make_c(x):
+    return x
+
+
+def make_d(x):
+    return x
+'''
+_TYPING = """\
+from pkg.formats import parse_duration
+
+
+def report(rows):
+    width = len(rows)
+    CURSOR_LINE
+"""
+
+
+def _typed(tmp_path: Path, line_prefix: str, budget: int = 400) -> list[Snippet]:
+    root = tmp_path / "w"
+    _write(root, {"pkg/__init__.py": "", "pkg/formats.py": _FORMATS, "pkg/use.py": _TYPING})
+    text = _TYPING.replace("    CURSOR_LINE", line_prefix)
+    line = text.split("\n").index(line_prefix) + 1
+    with Indexer(root, tmp_path / "cache", workers=1) as indexer:
+        indexer.refresh()
+        repo = RepoContext(indexer)
+        repo.rebuild_similar()
+        definitions = repo.definitions_of("pkg/use.py", text)
+        return repo.typed(
+            "pkg/use.py", text, definitions, line, line_prefix, budget=budget, count=_words
+        )
+
+
+def test_a_partially_typed_name_brings_its_definition(tmp_path):
+    """issue 15 item "partial identifiers": the identifier being typed is matched by prefix
+    against the index's names (imported ones first), so its definition arrives while typed."""
+    imported = _typed(tmp_path / "a", "    seconds = pars")
+    assert [(s.path, s.start_line, s.reason) for s in imported] == [
+        ("pkg/formats.py", 1, "typing pars: parse_duration")
+    ]
+    # not imported: the workspace's names, when the prefix narrows them to a few
+    table = _typed(tmp_path / "b", "    out = render_ta")
+    assert [s.reason for s in table] == ["typing render_ta: render_table"]
+    assert "def render_table(rows):" in table[0].text
+    both = _typed(tmp_path / "c", "    out = rend")
+    assert sorted(s.reason for s in both) == [
+        "typing rend: render_table",
+        "typing rend: render_tree",
+    ]
+
+
+def test_a_partial_name_waits_until_it_means_something(tmp_path):
+    """issue 15 item "partial identifiers": short, ambiguous, attribute or already-near
+    prefixes add nothing (each addition costs the re-evaluation of the file's text)."""
+    assert _typed(tmp_path / "a", "    x = re") == []  # too short
+    assert _typed(tmp_path / "b", "    x = make_") == []  # four names: too many
+    assert _typed(tmp_path / "c", "    x = rows.rend") == []  # an attribute
+    assert _typed(tmp_path / "d", "    x = wid") == []  # `width`, used just above
+
+
+def test_names_complete_on_the_cursor_line_count(tmp_path):
+    """issue 15: the imported names on the line being typed are retrieved (before, only the
+    lines around it counted)."""
+    snippets = _typed(tmp_path, "    seconds = parse_duration(rows[0]) + ")
+    assert [s.reason for s in snippets] == ["imported parse_duration"]

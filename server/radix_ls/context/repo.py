@@ -5,7 +5,8 @@ contents from the open document when there is one (the editor's text is newer th
 keeps the BM25 index over the workspace's chunks (rebuilt in the background after the index
 changes, never on a request),
 and memoises retrieval per cursor line: while the user types on one line nothing retrieval
-looks at changes, so every keystroke gets the very same snippets (prefix caching).
+looks at changes, so every keystroke gets the very same snippets (prefix caching). What the
+line being typed adds (`typed`) is looked up on every request and appended after them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from radix_ls.context.retrieval import (
     SimilarIndex,
     Snippet,
     header_names,
+    names_near,
     retrieve,
+    typed,
 )
 from radix_ls.index.extract import extract
 from radix_ls.index.incremental import IncrementalDocument
@@ -162,3 +165,22 @@ class RepoContext:
                 self._memo.clear()
             self._memo[key] = result
         return result
+
+    def typed(
+        self,
+        path: str,
+        text: str,
+        definitions: Sequence[Definition],
+        cursor_line: int,
+        line_prefix: str,
+        *,
+        budget: int,
+        count: Callable[[str], int],
+    ) -> list[Snippet]:
+        """Definitions for the line being typed (`retrieval.typed`): not memoised, it changes
+        with every keystroke."""
+        lines = text.split("\n")
+        near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
+        return typed(
+            path, line_prefix, self, near, budget=budget, count=count, similar=self.similar()
+        )

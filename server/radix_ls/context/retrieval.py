@@ -18,6 +18,7 @@ stay put for prefix caching (CONVENTIONS.md).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,14 @@ SIMILAR_QUERY_LINES = 12
 # as if they were on a line this far from it.
 HEADER_DISTANCE = 2
 _HEADER_KINDS = CLASS_KINDS | {"function", "method"}
+# The name being typed is looked up by prefix from this many characters on, and only when the
+# prefix narrows the workspace's names to at most MAX_PREFIX_MATCHES (each definition it adds
+# changes the prompt after the pinned snippets: the current file's text is evaluated again).
+MIN_PREFIX = 3
+MAX_PREFIX_MATCHES = 3
+# Definitions added for the line being typed, at most.
+MAX_TYPED_NAMES = 2
+_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class IndexQueries(Protocol):
@@ -171,11 +180,24 @@ class SimilarIndex:
 
     chunks: tuple[Chunk, ...]
     bm25: BM25
+    # the names of the top-level definitions, sorted: a name being typed is looked up by prefix
+    names: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk]) -> SimilarIndex:
         kept = tuple(chunks)
-        return cls(kept, BM25(c.text for c in kept))
+        names = {c.name for c in kept if c.kind == "definition" and c.name and "." not in c.name}
+        return cls(kept, BM25(c.text for c in kept), tuple(sorted(names)))
+
+    def names_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Top-level definition names starting with `prefix` (at most `limit`, sorted)."""
+        at = bisect.bisect_left(self.names, prefix)
+        found: list[str] = []
+        for name in self.names[at : at + limit]:
+            if not name.startswith(prefix):
+                break
+            found.append(name)
+        return found
 
 
 def retrieve(
@@ -309,6 +331,63 @@ def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> N
             break
         why = f"similar (bm25 {hit.score:.1f})"
         chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
+
+
+def split_typed(line_prefix: str) -> tuple[list[str], str]:
+    """The cursor line before the cursor, as (the identifiers complete on it, nearest first;
+    the identifier the cursor is at the end of, "" if none or if it is an attribute)."""
+    tail = _TAIL.search(line_prefix)
+    partial = tail.group(0) if tail else ""
+    head = line_prefix[: len(line_prefix) - len(partial)]
+    complete = list(dict.fromkeys(reversed(_IDENTIFIER.findall(head))))
+    if head.endswith(".") or (head and head[-1].isdigit()):
+        partial = ""  # a member (looked up by the class view) or part of a number
+    return complete, partial
+
+
+def typed(
+    path: str,
+    line_prefix: str,
+    index: IndexQueries,
+    near: Sequence[str],
+    *,
+    budget: int,
+    count: Callable[[str], int],
+    similar: SimilarIndex | None = None,
+) -> list[Snippet]:
+    """Definitions for the line being typed (`line_prefix`: it up to the cursor), at most
+    `budget` tokens: those of the imported names complete on it, then those of the name being
+    typed, matched by prefix (imported names first, then the workspace's top-level names when
+    the prefix narrows them to a few), so the definition arrives while the name is typed.
+    `near`: the names used around the cursor (a prefix of one that is not imported is
+    probably that local name).
+    Not memoised per line as `retrieve` is: this changes with every keystroke; it is a few
+    index look-ups."""
+    complete, partial = split_typed(line_prefix)
+    imported: dict[str, list[str]] = {}
+    for imp in index.imports_of(path):
+        for name in imp.names:
+            imported.setdefault(name, []).extend(imp.resolved)
+    chosen = _Budget(budget, count, near=[*complete, *near])
+    for name in [n for n in complete if n in imported][:MAX_TYPED_NAMES]:
+        _imported_near(chosen, index, imported, [name])
+    if len(partial) < MIN_PREFIX or any(n.startswith(partial) and n not in imported for n in near):
+        return chosen.chosen  # too short, or probably a local name used nearby
+    names = sorted(n for n in imported if n.startswith(partial))
+    if not names and similar is not None:
+        names = similar.names_with_prefix(partial, MAX_PREFIX_MATCHES + 1)
+        if len(names) > MAX_PREFIX_MATCHES:
+            return chosen.chosen  # too many to mean something yet: wait for more letters
+    targets = {t for ts in imported.values() for t in ts}
+    folder = path.rpartition("/")[0]
+    found = [d for n in names for d in index.definitions_named(n) if not d.container]
+    found = [d for d in found if d.path != path]
+    # the files this one imports first, then its own folder, then the closest names
+    found.sort(key=lambda d: (d.path not in targets, d.path.rpartition("/")[0] != folder,
+                              len(d.name), d.path))  # fmt: skip
+    for d in found[:MAX_TYPED_NAMES]:
+        _add_definition(chosen, index, d, f"typing {partial}: {d.name}")
+    return chosen.chosen
 
 
 def as_files(snippets: Sequence[Snippet]) -> tuple[tuple[str, str], ...]:

@@ -102,11 +102,20 @@ class CompletionService:
             count=self._counter.text,
             window=shown_lines(context),
         )
+        typed = self.repo.typed(
+            rel,
+            snapshot.text,
+            definitions,
+            line,
+            context.cursor.line_prefix,
+            budget=budget - int(budget * FIRST_SHARE),
+            count=self._counter.text,
+        )
         lines = snapshot.text.split("\n")
         region = region_start(definitions, lines, line)
         needed = set(names_near(lines, line))
         return self._sticky.choose(
-            rel, region, fresh, needed, budget, self._counter.text, commit=commit
+            rel, region, fresh, needed, budget, self._counter.text, commit=commit, typed=typed
         )
 
     def plan(
