@@ -118,12 +118,16 @@ def test_a_parameter_annotation_and_a_decorator_are_retrieved(tmp_path):
     assert _has(snippets, "pkg/deco.py", "def traced(function):")
 
 
-_CLIENT = "class Client:\n    \"\"\"Talks to the server.\"\"\"\n\n    timeout = 5\n\n" + "".join(
-    f"    def call_{i}(self, request):\n"
-    f"        response = self.send(request, {i})\n"
-    f"        return response.json()[{i}]\n\n"
-    for i in range(30)
-) + "    def fetch_page(self, url, page):\n        return self.call_3((url, page))\n"
+_CLIENT = (
+    'class Client:\n    """Talks to the server."""\n\n    timeout = 5\n\n'
+    + "".join(
+        f"    def call_{i}(self, request):\n"
+        f"        response = self.send(request, {i})\n"
+        f"        return response.json()[{i}]\n\n"
+        for i in range(30)
+    )
+    + "    def fetch_page(self, url, page):\n        return self.call_3((url, page))\n"
+)
 
 _USER = """\
 from pkg.client import Client
