@@ -364,25 +364,16 @@ def _index(args: argparse.Namespace) -> int:
 def _context(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
-    budget = args.budget
-    if budget and not args.n_ctx:
-        # llama.cpp's window is ours to choose: as large as the budget and the answer need
-        # (what the model was trained for is checked once it is loaded)
+    if args.budget and not args.n_ctx:  # llama.cpp's window: as large as the budget needs
         answer = args.max_tokens or Settings.max_tokens
-        args.n_ctx = min(max(Settings.n_ctx, budget + answer), N_CTX_MAX)
+        args.n_ctx = min(max(Settings.n_ctx, args.budget + answer), N_CTX_MAX)
     session = _session(args, args.dir.resolve())
     snapshot, offset = _cursor(session, args.dir / args.file, args.line, args.col)
 
     async def work(session: Any) -> Any:
-        engine = await session.load_engine(tokenizer_only=True)
-        trained = getattr(engine, "trained_context", None)
-        if budget and trained and budget + session.settings.max_tokens > trained:
-            raise CliError(
-                f"--budget {budget} does not fit {engine.model_name}'s context window: "
-                f"{trained} tokens, less maxTokens ({session.settings.max_tokens}) for the answer"
-            )
+        await session.load_engine(tokenizer_only=True)
         await session.open_index()  # the persisted index, brought up to date with the disk
-        return session.context(snapshot, offset, budget)
+        return session.context(snapshot, offset, args.budget)
 
     view = _run_session(session, work)
     plan = view.plan

@@ -48,5 +48,5 @@ def test_context_budget_beyond_the_default_window(tmp_path, tiny_model):
     assert small["tokens"] <= 1536 < report["tokens"]  # the default is the embedded one's
     too_big = run(*args, "--budget", "70000")
     assert too_big.returncode != 0
-    assert "--budget 70000 does not fit" in too_big.stderr
+    assert "a budget of 70000 tokens does not fit" in too_big.stderr
     assert "65536 tokens" in too_big.stderr

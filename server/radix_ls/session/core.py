@@ -403,7 +403,11 @@ class Session:
         service, engine = self.completions, self.engine
         if service is None or engine is None:
             return None
-        window = engine.context_window
+        # the window it runs with, or (llama.cpp) what the model was trained for, if smaller
+        windows = [
+            w for w in (engine.context_window, getattr(engine, "trained_context", None)) if w
+        ]
+        window = min(windows, default=None)
         if budget is not None and window is not None and budget + self.settings.max_tokens > window:
             raise SessionError(
                 f"a budget of {budget} tokens does not fit the engine's context window: "
