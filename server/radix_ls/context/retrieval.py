@@ -37,6 +37,7 @@ NEAR_AFTER = 8
 MAX_NAME_MATCHES = 3
 # One snippet may take at most this share of the budget before it is trimmed.
 MAX_SNIPPET_SHARE = 0.4
+_CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
 # Names in the headers of the enclosing definitions rank among the names used near the cursor
 # as if they were on a line this far from it.
@@ -90,15 +91,38 @@ class _Budget:
         """The most tokens one snippet may take."""
         return max(int(self.total * MAX_SNIPPET_SHARE), 32)
 
-    def add(self, kind: str, path: str, start: int, end: int, text: str, why: str) -> bool:
-        if (path, start) in self.seen or any(
+    def has(self, path: str, start: int, end: int) -> bool:
+        """Whether lines `start`-`end` of `path` were chosen already (or a span holding them)."""
+        return (path, start) in self.seen or any(
             s.path == path and s.start_line <= start and end <= s.end_line for s in self.chosen
-        ):
+        )
+
+    def over_cap(self, text: str) -> bool:
+        # Counting tokens is the cost of retrieval (a 50 kB function takes tens of ms): a text
+        # longer than _CHARS_PER_TOKEN characters per token of the cap is taken as over it
+        # without counting it whole; code averages 3-4 characters per token.
+        return len(text) > self.cap and (
+            len(text) > self.cap * _CHARS_PER_TOKEN or self.count(text) > self.cap
+        )
+
+    def add(
+        self,
+        kind: str,
+        path: str,
+        start: int,
+        end: int,
+        text: str,
+        why: str,
+        tokens: int | None = None,
+    ) -> bool:
+        """Choose `text` (lines `start`-`end` of `path`; `tokens`: its count, if known) if it
+        fits, cut to the cap first."""
+        if self.used >= self.total or self.has(path, start, end):
             return False
-        tokens = self.count(text)
-        if tokens > self.cap:
+        if (tokens is not None and tokens > self.cap) or (tokens is None and self.over_cap(text)):
             text, end = _trim(text, start, self.cap, self.count)
-            tokens = self.count(text)
+            tokens = None
+        tokens = self.count(text) if tokens is None else tokens
         if self.used + tokens > self.total:
             return False
         self.used += tokens
@@ -182,12 +206,22 @@ class SimilarIndex:
     bm25: BM25
     # the names of the top-level definitions, sorted: a name being typed is looked up by prefix
     names: tuple[str, ...] = ()
+    _tokens: dict[tuple[int, object], int] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk]) -> SimilarIndex:
         kept = tuple(chunks)
         names = {c.name for c in kept if c.kind == "definition" and c.name and "." not in c.name}
         return cls(kept, BM25(c.text for c in kept), tuple(sorted(names)))
+
+    def tokens(self, i: int, count: Callable[[str], int]) -> int:
+        """Chunk `i`'s token count, counted once per tokenizer (similar chunks come back
+        request after request)."""
+        key = (i, count)
+        n = self._tokens.get(key)
+        if n is None:
+            n = self._tokens[key] = count(self.chunks[i].text)
+        return n
 
     def names_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """Top-level definition names starting with `prefix` (at most `limit`, sorted)."""
@@ -240,7 +274,9 @@ def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: st
     body = _definition_text(index, d)
     if body is None:
         return
-    if d.kind in CLASS_KINDS and len(body) > chosen.cap and chosen.count(body) > chosen.cap:
+    if chosen.has(d.path, d.start_line, d.end_line):
+        return
+    if d.kind in CLASS_KINDS and chosen.over_cap(body):
         # too big to show whole: its header and the members used near the cursor
         data = index.file_bytes(d.path) or b""
         members = index.definitions_in(d.path)
@@ -330,7 +366,10 @@ def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> N
         if chosen.used >= chosen.total:
             break
         why = f"similar (bm25 {hit.score:.1f})"
-        chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
+        tokens = similar.tokens(hit.index, chosen.count)
+        if tokens <= chosen.cap and chosen.used + tokens > chosen.total:
+            continue  # does not fit (known without counting it again)
+        chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why, tokens)
 
 
 def split_typed(line_prefix: str) -> tuple[list[str], str]:
