@@ -1,8 +1,11 @@
 """Cross-file retrieval: the code a cursor depends on, chosen under a token budget.
 
 In order of priority:
-1. definitions of the names used near the cursor that the file imports, resolved through the
-   language's import rules to their defining files (signature and body, trimmed to fit);
+1. definitions of the names used near the cursor (or in the headers of the enclosing function
+   and class: parameters, annotations, return type, decorators, bases) that the file imports,
+   resolved through the language's import rules to their defining files (signature and body,
+   trimmed to fit; a class too big for its share as its header and the members used nearby,
+   `classview.py`);
 2. the outline of the class or function around the cursor (member signatures), where the
    prefix window does not already show it;
 3. definitions elsewhere in the workspace of other names used near the cursor (only when the
@@ -13,7 +16,8 @@ In order of priority:
 The choice depends only on completed lines (the line being typed is left out of the query),
 and the chosen snippets are emitted sorted by (path, line), not by score: typing does not
 reshuffle the repository part of the prompt, which sits before the current file and so must
-stay put for prefix caching (CONVENTIONS.md).
+stay put for prefix caching (CONVENTIONS.md). The line being typed is served apart, by
+`typed`: its definitions are appended after the others (context/sticky.py).
 """
 
 from __future__ import annotations
