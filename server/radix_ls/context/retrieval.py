@@ -211,12 +211,22 @@ class SimilarIndex:
     # the names of the top-level definitions, sorted: a name being typed is looked up by prefix
     names: tuple[str, ...] = ()
     _tokens: dict[tuple[int, object], int] = field(default_factory=dict, compare=False)
+    _by_path: dict[str, list[int]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk]) -> SimilarIndex:
         kept = tuple(chunks)
         names = {c.name for c in kept if c.kind == "definition" and c.name and "." not in c.name}
         return cls(kept, BM25(c.text for c in kept), tuple(sorted(names)))
+
+    def chunks_of(self, path: str) -> list[int]:
+        """The positions of `path`'s chunks (a map built on first use)."""
+        if not self._by_path:
+            by_path: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                by_path.setdefault(c.path, []).append(i)
+            self._by_path.update(by_path)
+        return self._by_path.get(path, [])
 
     def tokens(self, i: int, count: Callable[[str], int]) -> int:
         """Chunk `i`'s token count, counted once per tokenizer (similar chunks come back
@@ -364,7 +374,7 @@ def _imported_elsewhere(
 
 def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> None:
     """5. Similar code elsewhere (BM25 over chunks), while the budget lasts."""
-    exclude = [i for i, c in enumerate(similar.chunks) if c.path == path]
+    exclude = similar.chunks_of(path)
     for hit in similar.bm25.search(query, limit=20, exclude=exclude):
         chunk = similar.chunks[hit.index]
         if chosen.used >= chosen.total:

@@ -99,7 +99,7 @@ class CompletionService:
             definitions,
             line,
             budget=int(budget * FIRST_SHARE),
-            count=self._counter.text,
+            count=self._counter,
             window=shown_lines(context),
         )
         typed = self.repo.typed(
@@ -109,13 +109,13 @@ class CompletionService:
             line,
             context.cursor.line_prefix,
             budget=budget - int(budget * FIRST_SHARE),
-            count=self._counter.text,
+            count=self._counter,
         )
         lines = snapshot.text.split("\n")
         region = region_start(definitions, lines, line)
         needed = set(names_near(lines, line))
         return self._sticky.choose(
-            rel, region, fresh, needed, budget, self._counter.text, commit=commit, typed=typed
+            rel, region, fresh, needed, budget, self._counter, commit=commit, typed=typed
         )
 
     def plan(
