@@ -48,3 +48,11 @@ def test_explicit_llamacpp_budget_must_fit_nctx_and_tiny_budgets_are_refused():
     tiny = resolve({"contextTokens": 10})
     assert any("at least 64" in e for e in tiny.errors)
     assert tiny.settings.context_tokens == 0
+
+
+def test_llamacpp_reports_its_window_and_what_the_model_was_trained_for(tiny_model):
+    from radix_ls.engine.llamacpp import LlamaCppEngine
+
+    engine = LlamaCppEngine.load(tiny_model, n_ctx=2048, vocab_only=True)
+    assert engine.context_window == 2048
+    assert engine.trained_context == 4096  # the fixture's qwen3moe.context_length
