@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from radix_ls import __version__, logs
-from radix_ls.config import ACTION_IDS, ENGINES, PROMPT_TEMPLATES, resolve
+from radix_ls.config import ACTION_IDS, ENGINES, N_CTX_MAX, PROMPT_TEMPLATES, Settings, resolve
 
 
 def _tcp_address(value: str) -> tuple[str, int]:
@@ -196,7 +196,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "cache_dir": "cacheDir",
         "remote_url": "remoteUrl",
         "remote_model": "remoteModel",
-        "budget": "contextTokens",
         "exclude": "indexExclude",
         "max_file_bytes": "maxFileBytes",
         "action_max_tokens": "actionMaxTokens",
@@ -372,13 +371,16 @@ def _index(args: argparse.Namespace) -> int:
 def _context(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         return _fail(f"{args.dir}: not a directory")
+    if args.budget and not args.n_ctx:  # llama.cpp's window: as large as the budget needs
+        answer = args.max_tokens or Settings.max_tokens
+        args.n_ctx = min(max(Settings.n_ctx, args.budget + answer), N_CTX_MAX)
     session = _session(args, args.dir.resolve())
     snapshot, offset = _cursor(session, args.dir / args.file, args.line, args.col)
 
     async def work(session: Any) -> Any:
         await session.load_engine(tokenizer_only=True)
         await session.open_index()  # the persisted index, brought up to date with the disk
-        return session.context(snapshot, offset)
+        return session.context(snapshot, offset, args.budget)
 
     view = _run_session(session, work)
     plan = view.plan

@@ -17,6 +17,17 @@ from pathlib import Path
 from typing import Any
 
 ENGINES = ("auto", "sglang", "llamacpp", "remote")
+# The prompt budget (`contextTokens`) when the user sets none, per engine. What a bigger budget
+# costs is the tokens evaluated when the repository part of the prompt changes (a new region of
+# the file, context/sticky.py); while typing, the prefix cache serves it.
+# - llamacpp: the embedded 270M model on the CPU evaluates a few hundred tokens per second, so
+#   every region change of a large budget would be felt; 1,536 keeps that under a second.
+# - sglang: a GPU with a large context and a prefix cache; re-evaluating 8k tokens takes a
+#   fraction of a second there, and retrieval finds the definition a line needs far more often
+#   at 8,192 tokens than at 1,536 (bench/retrieval_bench.py); beyond, gains flatten.
+# - remote: a server of unknown size, cache and context behind a network hop: 4,096 fits any
+#   model with an 8k window with room for the answer.
+ENGINE_CONTEXT_TOKENS = {"llamacpp": 1536, "sglang": 8192, "remote": 4096}
 PROMPT_TEMPLATES = ("auto", "qwen-fim", "qwen-chat", "prefix")
 # where the text after the cursor goes in completion prompts (engine/templates.py, LAYOUTS)
 PROMPT_LAYOUTS = ("split", "psm")
@@ -64,7 +75,8 @@ class Settings:
     completion_item: str = "auto"
     max_tokens: int = 96
     max_lines: int = 12
-    context_tokens: int = 1536
+    # 0 = the engine's default (ENGINE_CONTEXT_TOKENS), bounded by its context window
+    context_tokens: int = 0
     suffix_tokens: int = 192
     temperature: float = 0.0
     n_ctx: int = 4096
@@ -131,13 +143,14 @@ def _camel(name: str) -> str:
 
 
 _ENGINE = ("remote_", "sglang_")
+N_CTX_MAX = 262144  # the largest llama.cpp window `nCtx` may ask for
 _FIELDS = {_camel(f.name): f for f in dataclasses.fields(Settings)}
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "max_tokens": (1, 4096),
     "max_lines": (1, 500),
-    "context_tokens": (64, 131072),
+    "context_tokens": (0, 1_048_576),
     "suffix_tokens": (0, 16384),
-    "n_ctx": (256, 262144),
+    "n_ctx": (256, N_CTX_MAX),
     "n_threads": (0, 1024),
     "remote_retries": (0, 10),
     "sglang_tp_size": (1, 64),
@@ -265,17 +278,27 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
     if settings.engine == "remote" and not settings.remote_url:
         errors.append("engine 'remote' needs remoteUrl")
         settings = dataclasses.replace(settings, engine=base.engine if base.remote_url else "auto")
-    if settings.suffix_tokens >= settings.context_tokens:
+    if 0 < settings.context_tokens < 64:
+        errors.append(
+            "contextTokens must be 0 (the engine's default) or at least 64, "
+            f"got {settings.context_tokens}"
+        )
+        settings = dataclasses.replace(settings, context_tokens=Settings.context_tokens)
+    if settings.context_tokens and settings.suffix_tokens >= settings.context_tokens:
         errors.append("suffixTokens must be smaller than contextTokens")
         settings = dataclasses.replace(settings, suffix_tokens=Settings.suffix_tokens)
-    if settings.context_tokens + settings.max_tokens > settings.n_ctx:
+    # nCtx is llama.cpp's window; with "auto" the engine may turn out to be SGLang or remote,
+    # whose windows are checked when they are known (context_tokens_for)
+    if settings.engine == "llamacpp" and (
+        settings.context_tokens + settings.max_tokens > settings.n_ctx
+    ):
         errors.append(
             f"contextTokens + maxTokens ({settings.context_tokens + settings.max_tokens}) "
             f"must fit in nCtx ({settings.n_ctx})"
         )
         settings = dataclasses.replace(
             settings,
-            context_tokens=min(Settings.context_tokens, settings.n_ctx // 2),
+            context_tokens=Settings.context_tokens,
             max_tokens=min(settings.max_tokens, settings.n_ctx // 4),
             suffix_tokens=min(settings.suffix_tokens, settings.n_ctx // 8),
         )
@@ -291,6 +314,17 @@ def resolve(raw: Any, base: Settings | None = None) -> ResolvedSettings:
             action_max_tokens=min(Settings.action_max_tokens, settings.n_ctx // 4),
         )
     return ResolvedSettings(settings, tuple(errors))
+
+
+def context_tokens_for(settings: Settings, engine: str, window: int | None) -> int:
+    """The prompt budget for completions on `engine` ("llamacpp", "sglang", "remote"):
+    `contextTokens` if set, else the engine's default; bounded by the engine's context window
+    (`window` tokens for prompt and answer together; None where unknown) less the answer's
+    `maxTokens` (never under 64)."""
+    wanted = settings.context_tokens or ENGINE_CONTEXT_TOKENS.get(engine, 1536)
+    if window is not None:
+        wanted = min(wanted, window - settings.max_tokens)
+    return max(wanted, 64)
 
 
 def to_wire(settings: Settings) -> dict[str, Any]:

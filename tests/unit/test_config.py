@@ -40,7 +40,9 @@ def test_empty_list_is_no_settings():
 
 
 def test_budget_must_fit_context_window():
-    resolved = resolve({"contextTokens": 4000, "maxTokens": 500, "nCtx": 4096})
+    resolved = resolve(
+        {"engine": "llamacpp", "contextTokens": 4000, "maxTokens": 500, "nCtx": 4096}
+    )
     assert resolved.errors
     s = resolved.settings
     assert s.context_tokens + s.max_tokens <= s.n_ctx

@@ -110,3 +110,19 @@ def test_a_preview_does_not_move_the_pinned_snippets():
         b
     ]
     assert sticky.choose("m.py", 1, [b], needed=set(), budget=100, count=_count) == [a]
+
+
+def test_the_typed_names_definitions_are_appended_after_the_pinned_ones_once():
+    """issue 15 item "partial identifiers": what the line being typed asks for goes after the
+    pinned snippets (only the text after them is evaluated again), once, and stays."""
+    sticky = StickySnippets()
+    a, b = _snippet("a"), _snippet("b")
+    typing = Snippet("definition", "t.py", 4, 6, "def render(): ...", 10, "typing ren: render")
+    assert sticky.choose("m.py", 1, [a, b], needed=set(), budget=100, count=_count) == [a, b]
+    chosen = sticky.choose("m.py", 1, [a], set(), 100, _count, typed=[typing])
+    assert chosen == [a, b, typing]
+    # the next keystrokes: the same prompt, whatever the prefix now matches
+    assert sticky.choose("m.py", 1, [a], set(), 100, _count, typed=[typing]) == [a, b, typing]
+    assert sticky.choose("m.py", 1, [a], set(), 100, _count) == [a, b, typing]
+    # a new region starts with retrieval's choice, then the typed name's definition
+    assert sticky.choose("m.py", 7, [b], set(), 100, _count, typed=[typing]) == [b, typing]

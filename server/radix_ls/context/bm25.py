@@ -6,6 +6,7 @@ matches `user_name`. Pure and deterministic: equal scores keep their input order
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -121,5 +122,6 @@ class BM25:
                 scores[doc] = scores.get(doc, 0.0) + idf * f * (k1 + 1) / (f + self._norm[doc])
         for doc in exclude:
             scores.pop(doc, None)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        # the best `limit` (a heap: a query with common terms scores most of the corpus)
+        ranked = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         return [Scored(doc, score) for doc, score in ranked[:limit] if score > 0]

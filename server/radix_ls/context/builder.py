@@ -59,7 +59,9 @@ class BuiltContext:
 
 
 class LineTokenCounter:
-    """Counts tokens line by line with a bounded cache: a keystroke changes one line only."""
+    """Counts tokens line by line with a bounded cache: a keystroke changes one line only.
+    Retrieval counts with it too: the same definitions, and their lines, come back request
+    after request."""
 
     def __init__(self, count: Callable[[str], int], max_entries: int = 50_000) -> None:
         self._count = count

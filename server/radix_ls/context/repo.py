@@ -5,7 +5,8 @@ contents from the open document when there is one (the editor's text is newer th
 keeps the BM25 index over the workspace's chunks (rebuilt in the background after the index
 changes, never on a request),
 and memoises retrieval per cursor line: while the user types on one line nothing retrieval
-looks at changes, so every keystroke gets the very same snippets (prefix caching).
+looks at changes, so every keystroke gets the very same snippets (prefix caching). What the
+line being typed adds (`typed`) is looked up on every request and appended after them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from radix_ls.context.retrieval import (
     NEAR_BEFORE,
     SimilarIndex,
     Snippet,
+    header_names,
+    names_near,
     retrieve,
+    typed,
 )
 from radix_ls.index.extract import extract
 from radix_ls.index.incremental import IncrementalDocument
@@ -68,6 +72,12 @@ class RepoContext:
 
     def definitions_named(self, name: str) -> Sequence[Definition]:
         return self.indexer.definitions_named(name)
+
+    def definitions_in(self, path: str) -> Sequence[Definition]:
+        doc = self.documents.get(path)
+        if doc is not None:
+            return doc.definitions()  # the editor's text is newer than the index's
+        return self.indexer.definitions_in(path)
 
     def file_bytes(self, path: str) -> bytes | None:
         doc = self.documents.get(path)
@@ -131,6 +141,8 @@ class RepoContext:
             budget,
             window,
             self._version,
+            # the enclosing definitions' headers count as used near the cursor
+            tuple(header_names(definitions, lines, cursor_line)),
             hashlib.sha1("\n".join(near).encode("utf-8", "surrogatepass")).hexdigest(),
         )
         with self._lock:
@@ -153,3 +165,22 @@ class RepoContext:
                 self._memo.clear()
             self._memo[key] = result
         return result
+
+    def typed(
+        self,
+        path: str,
+        text: str,
+        definitions: Sequence[Definition],
+        cursor_line: int,
+        line_prefix: str,
+        *,
+        budget: int,
+        count: Callable[[str], int],
+    ) -> list[Snippet]:
+        """Definitions for the line being typed (`retrieval.typed`): not memoised, it changes
+        with every keystroke."""
+        lines = text.split("\n")
+        near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
+        return typed(
+            path, line_prefix, self, near, budget=budget, count=count, similar=self.similar()
+        )

@@ -1,8 +1,11 @@
 """Cross-file retrieval: the code a cursor depends on, chosen under a token budget.
 
 In order of priority:
-1. definitions of the names used near the cursor that the file imports, resolved through the
-   language's import rules to their defining files (signature and body, trimmed to fit);
+1. definitions of the names used near the cursor (or in the headers of the enclosing function
+   and class: parameters, annotations, return type, decorators, bases) that the file imports,
+   resolved through the language's import rules to their defining files (signature and body,
+   trimmed to fit; a class too big for its share as its header and the members used nearby,
+   `classview.py`);
 2. the outline of the class or function around the cursor (member signatures), where the
    prefix window does not already show it;
 3. definitions elsewhere in the workspace of other names used near the cursor (only when the
@@ -13,17 +16,20 @@ In order of priority:
 The choice depends only on completed lines (the line being typed is left out of the query),
 and the chosen snippets are emitted sorted by (path, line), not by score: typing does not
 reshuffle the repository part of the prompt, which sits before the current file and so must
-stay put for prefix caching (CONVENTIONS.md).
+stay put for prefix caching (CONVENTIONS.md). The line being typed is served apart, by
+`typed`: its definitions are appended after the others (context/sticky.py).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from radix_ls.context.bm25 import BM25
+from radix_ls.context.classview import class_view
 from radix_ls.index.model import CLASS_KINDS, Chunk, Definition, Import
 from radix_ls.index.reexports import Follower
 
@@ -38,7 +44,20 @@ NEAR_AFTER = 8
 MAX_NAME_MATCHES = 3
 # One snippet may take at most this share of the budget before it is trimmed.
 MAX_SNIPPET_SHARE = 0.4
+_CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
+# Names in the headers of the enclosing definitions rank among the names used near the cursor
+# as if they were on a line this far from it.
+HEADER_DISTANCE = 2
+_HEADER_KINDS = CLASS_KINDS | {"function", "method"}
+# The name being typed is looked up by prefix from this many characters on, and only when the
+# prefix narrows the workspace's names to at most MAX_PREFIX_MATCHES (each definition it adds
+# changes the prompt after the pinned snippets: the current file's text is evaluated again).
+MIN_PREFIX = 3
+MAX_PREFIX_MATCHES = 3
+# Definitions added for the line being typed, at most.
+MAX_TYPED_NAMES = 2
+_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class IndexQueries(Protocol):
@@ -47,6 +66,8 @@ class IndexQueries(Protocol):
     def imports_of(self, path: str) -> Sequence[Import]: ...
 
     def definitions_named(self, name: str) -> Sequence[Definition]: ...
+
+    def definitions_in(self, path: str) -> Sequence[Definition]: ...
 
     def file_bytes(self, path: str) -> bytes | None: ...
 
@@ -69,17 +90,46 @@ class _Budget:
     used: int = 0
     chosen: list[Snippet] = field(default_factory=list)
     seen: set[tuple[str, int]] = field(default_factory=set)
+    # names used near the cursor, nearest first: which members of a big class to show
+    near: Sequence[str] = ()
 
-    def add(self, kind: str, path: str, start: int, end: int, text: str, why: str) -> bool:
-        if (path, start) in self.seen or any(
+    @property
+    def cap(self) -> int:
+        """The most tokens one snippet may take."""
+        return max(int(self.total * MAX_SNIPPET_SHARE), 32)
+
+    def has(self, path: str, start: int, end: int) -> bool:
+        """Whether lines `start`-`end` of `path` were chosen already (or a span holding them)."""
+        return (path, start) in self.seen or any(
             s.path == path and s.start_line <= start and end <= s.end_line for s in self.chosen
-        ):
+        )
+
+    def over_cap(self, text: str) -> bool:
+        # Counting tokens is the cost of retrieval (a 50 kB function takes tens of ms): a text
+        # longer than _CHARS_PER_TOKEN characters per token of the cap is taken as over it
+        # without counting it whole; code averages 3-4 characters per token.
+        return len(text) > self.cap and (
+            len(text) > self.cap * _CHARS_PER_TOKEN or self.count(text) > self.cap
+        )
+
+    def add(
+        self,
+        kind: str,
+        path: str,
+        start: int,
+        end: int,
+        text: str,
+        why: str,
+        tokens: int | None = None,
+    ) -> bool:
+        """Choose `text` (lines `start`-`end` of `path`; `tokens`: its count, if known) if it
+        fits, cut to the cap first."""
+        if self.used >= self.total or self.has(path, start, end):
             return False
-        cap = max(int(self.total * MAX_SNIPPET_SHARE), 32)
-        tokens = self.count(text)
-        if tokens > cap:
-            text, end = _trim(text, start, cap, self.count)
-            tokens = self.count(text)
+        if (tokens is not None and tokens > self.cap) or (tokens is None and self.over_cap(text)):
+            text, end = _trim(text, start, self.cap, self.count)
+            tokens = None
+        tokens = self.count(text) if tokens is None else tokens
         if self.used + tokens > self.total:
             return False
         self.used += tokens
@@ -115,15 +165,42 @@ def _outline(cls: Definition, members: Iterable[Definition]) -> str:
     return "\n".join(lines)
 
 
+def header_names(
+    definitions: Sequence[Definition], lines: Sequence[str], cursor_line: int
+) -> list[str]:
+    """Identifiers in the headers of the functions and classes around the cursor, innermost
+    first: decorators, parameters and their annotations, the return type, base classes. The
+    code being written uses them even when its `def` line is far above the cursor."""
+    found: list[str] = []
+    around = [
+        d
+        for d in definitions
+        if d.start_line < cursor_line <= d.end_line and d.kind in _HEADER_KINDS
+    ]
+    for d in sorted(around, key=lambda d: -d.start_line):
+        first = d.start_line - 1  # 0-based: the `def` line; decorators are above it
+        while first > 0 and lines[first - 1].lstrip().startswith("@"):
+            first -= 1
+        decorators = "\n".join(lines[first : d.start_line - 1])
+        for name in _IDENTIFIER.findall(decorators + "\n" + d.signature):
+            if name != d.name and name not in found:
+                found.append(name)
+    return found
+
+
 def names_near(
-    lines: Sequence[str], cursor_line: int, pattern: re.Pattern[str] = _IDENTIFIER
+    lines: Sequence[str],
+    cursor_line: int,
+    headers: Sequence[str] = (),
+    pattern: re.Pattern[str] = _IDENTIFIER,
 ) -> list[str]:
     """Identifiers (or what else `pattern` finds) on the lines around the cursor, nearest
     first; the cursor line itself is left out (it is being typed: what it holds changes with
-    every keystroke)."""
+    every keystroke). `headers` (the enclosing definitions' `header_names`) rank as if
+    HEADER_DISTANCE lines away."""
     first = max(1, cursor_line - NEAR_BEFORE)
     last = min(len(lines), cursor_line + NEAR_AFTER)
-    distance: dict[str, int] = {}
+    distance: dict[str, int] = dict.fromkeys(headers, HEADER_DISTANCE)
     for number in range(first, last + 1):
         if number == cursor_line:
             continue
@@ -140,11 +217,44 @@ class SimilarIndex:
 
     chunks: tuple[Chunk, ...]
     bm25: BM25
+    # the names of the top-level definitions, sorted: a name being typed is looked up by prefix
+    names: tuple[str, ...] = ()
+    _tokens: dict[tuple[int, object], int] = field(default_factory=dict, compare=False)
+    _by_path: dict[str, list[int]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk]) -> SimilarIndex:
         kept = tuple(chunks)
-        return cls(kept, BM25(c.text for c in kept))
+        names = {c.name for c in kept if c.kind == "definition" and c.name and "." not in c.name}
+        return cls(kept, BM25(c.text for c in kept), tuple(sorted(names)))
+
+    def chunks_of(self, path: str) -> list[int]:
+        """The positions of `path`'s chunks (a map built on first use)."""
+        if not self._by_path:
+            by_path: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                by_path.setdefault(c.path, []).append(i)
+            self._by_path.update(by_path)
+        return self._by_path.get(path, [])
+
+    def tokens(self, i: int, count: Callable[[str], int]) -> int:
+        """Chunk `i`'s token count, counted once per tokenizer (similar chunks come back
+        request after request)."""
+        key = (i, count)
+        n = self._tokens.get(key)
+        if n is None:
+            n = self._tokens[key] = count(self.chunks[i].text)
+        return n
+
+    def names_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Top-level definition names starting with `prefix` (at most `limit`, sorted)."""
+        at = bisect.bisect_left(self.names, prefix)
+        found: list[str] = []
+        for name in self.names[at : at + limit]:
+            if not name.startswith(prefix):
+                break
+            found.append(name)
+        return found
 
 
 def retrieve(
@@ -164,16 +274,17 @@ def retrieve(
     `window` is the span of this file's lines the prompt already shows (not repeated)."""
     if budget <= 0:
         return []
-    chosen = _Budget(budget, count)
     lines = text.split("\n")
-    near = names_near(lines, cursor_line)
+    near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
+    chosen = _Budget(budget, count, near=near)
     shown = window or (0, -1)
     imported: dict[str, list[str]] = {}  # name -> the files its import resolves to
     for imp in index.imports_of(path):
         for name in imp.names:
             imported.setdefault(name, []).extend(imp.resolved)
     # in order of priority (the module docstring)
-    _imported_near(chosen, index, path, [*near, *names_near(lines, cursor_line, _DOTTED)])
+    dotted = names_near(lines, cursor_line, pattern=_DOTTED)
+    _imported_near(chosen, index, path, [*near, *dotted])
     _enclosing_outline(chosen, path, definitions, cursor_line, shown)
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
     _imported_elsewhere(chosen, index, imported, near)
@@ -185,8 +296,17 @@ def retrieve(
 
 def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: str) -> None:
     body = _definition_text(index, d)
-    if body is not None:
-        chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+    if body is None:
+        return
+    if chosen.has(d.path, d.start_line, d.end_line):
+        return
+    if d.kind in CLASS_KINDS and chosen.over_cap(body):
+        # too big to show whole: its header and the members used near the cursor
+        data = index.file_bytes(d.path) or b""
+        members = index.definitions_in(d.path)
+        view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
+        body = view if view is not None else body
+    chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
 
 
 def _imported_near(chosen: _Budget, index: IndexQueries, path: str, near: list[str]) -> None:
@@ -268,13 +388,75 @@ def _imported_elsewhere(
 
 def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> None:
     """5. Similar code elsewhere (BM25 over chunks), while the budget lasts."""
-    exclude = [i for i, c in enumerate(similar.chunks) if c.path == path]
+    exclude = similar.chunks_of(path)
     for hit in similar.bm25.search(query, limit=20, exclude=exclude):
         chunk = similar.chunks[hit.index]
         if chosen.used >= chosen.total:
             break
         why = f"similar (bm25 {hit.score:.1f})"
-        chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why)
+        tokens = similar.tokens(hit.index, chosen.count)
+        if tokens <= chosen.cap and chosen.used + tokens > chosen.total:
+            continue  # does not fit (known without counting it again)
+        chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why, tokens)
+
+
+def split_typed(line_prefix: str) -> tuple[list[str], str]:
+    """The cursor line before the cursor, as (the identifiers complete on it, nearest first;
+    the identifier the cursor is at the end of, "" if none or if it is an attribute)."""
+    tail = _TAIL.search(line_prefix)
+    partial = tail.group(0) if tail else ""
+    head = line_prefix[: len(line_prefix) - len(partial)]
+    complete = list(dict.fromkeys(reversed(_IDENTIFIER.findall(head))))
+    if head.endswith(".") or (head and head[-1].isdigit()):
+        partial = ""  # a member (looked up by the class view) or part of a number
+    return complete, partial
+
+
+def typed(
+    path: str,
+    line_prefix: str,
+    index: IndexQueries,
+    near: Sequence[str],
+    *,
+    budget: int,
+    count: Callable[[str], int],
+    similar: SimilarIndex | None = None,
+) -> list[Snippet]:
+    """Definitions for the line being typed (`line_prefix`: it up to the cursor), at most
+    `budget` tokens: those of the imported names complete on it, then those of the name being
+    typed, matched by prefix (imported names first, then the workspace's top-level names when
+    the prefix narrows them to a few), so the definition arrives while the name is typed.
+    `near`: the names used around the cursor (a prefix of one that is not imported is
+    probably that local name).
+    Not memoised per line as `retrieve` is: this changes with every keystroke; it is a few
+    index look-ups."""
+    complete, partial = split_typed(line_prefix)
+    imported: dict[str, list[str]] = {}
+    for imp in index.imports_of(path):
+        for name in imp.names:
+            imported.setdefault(name, []).extend(imp.resolved)
+    chosen = _Budget(budget, count, near=[*complete, *near])
+    _imported_near(chosen, index, path, [n for n in complete if n in imported][:MAX_TYPED_NAMES])
+    if len(partial) < MIN_PREFIX or any(n.startswith(partial) and n not in imported for n in near):
+        return chosen.chosen  # too short, or probably a local name used nearby
+    names = sorted(n for n in imported if n.startswith(partial))
+    if names:  # imported: followed through re-exports like the names used near the cursor
+        _imported_near(chosen, index, path, names[:MAX_TYPED_NAMES])
+        return chosen.chosen
+    if similar is not None:
+        names = similar.names_with_prefix(partial, MAX_PREFIX_MATCHES + 1)
+        if len(names) > MAX_PREFIX_MATCHES:
+            return chosen.chosen  # too many to mean something yet: wait for more letters
+    targets = {t for ts in imported.values() for t in ts}
+    folder = path.rpartition("/")[0]
+    found = [d for n in names for d in index.definitions_named(n) if not d.container]
+    found = [d for d in found if d.path != path]
+    # the files this one imports first, then its own folder, then the closest names
+    found.sort(key=lambda d: (d.path not in targets, d.path.rpartition("/")[0] != folder,
+                              len(d.name), d.path))  # fmt: skip
+    for d in found[:MAX_TYPED_NAMES]:
+        _add_definition(chosen, index, d, f"typing {partial}: {d.name}")
+    return chosen.chosen
 
 
 def as_files(snippets: Sequence[Snippet]) -> tuple[tuple[str, str], ...]:

@@ -7,7 +7,9 @@ from there on (the current file's text after it included), which the typing repl
 as 490-1,470 re-evaluated tokens at each line end. Here the snippets chosen when the cursor
 entered a region are kept as they were; a definition of an imported name that a later line
 uses is appended at the end (where it invalidates least; cut to its first lines when the
-budget has less room left than it needs, or left out when not even its header fits); and
+budget has less room left than it needs, or left out when not even its header fits), and so
+is the definition of a name on the line being typed (`retrieval.typed`: once the name, or
+enough of it, is typed): they change the prompt only after the pinned snippets, once each;
 everything is chosen afresh only when the cursor moves to another region. Choosing afresh
 when an addition does not fit was tried: it re-chose the snippets several times in one
 function on real files, each costing the whole prompt after them.
@@ -83,6 +85,28 @@ def _fit(s: Snippet, room: int, count: Callable[[str], int]) -> Snippet | None:
     return replace(s, text=text, end_line=s.start_line + len(kept) - 1, tokens=count(text))
 
 
+def _append(
+    kept: tuple[Snippet, ...],
+    wanted: Sequence[Snippet],
+    budget: int,
+    count: Callable[[str], int],
+) -> tuple[Snippet, ...]:
+    """`kept`, then what of `wanted` is not there yet (by file and first line), each cut to
+    the room left in `budget` (left out when not even its header fits)."""
+    room = budget - sum(s.tokens for s in kept)
+    have = {(s.path, s.start_line) for s in kept}
+    added: list[Snippet] = []
+    for s in wanted:
+        if (s.path, s.start_line) in have:
+            continue
+        fitted = _fit(s, room, count)
+        if fitted is not None:
+            added.append(fitted)
+            have.add((s.path, s.start_line))
+            room -= fitted.tokens
+    return kept + tuple(added)
+
+
 @dataclass(frozen=True)
 class _Pinned:
     region: int
@@ -106,15 +130,17 @@ class StickySnippets:
         count: Callable[[str], int],
         *,
         commit: bool = True,
+        typed: Sequence[Snippet] = (),
     ) -> list[Snippet]:
         """The snippets for a request in `region` of `path`, given what retrieval found now
-        (`fresh`, chosen under FIRST_SHARE of `budget`) and the imported names the lines near
-        the cursor use (`needed`); `count` counts tokens. `commit=False` answers without
+        (`fresh`, chosen under FIRST_SHARE of `budget`), the imported names the lines near
+        the cursor use (`needed`) and the definitions the line being typed asks for (`typed`,
+        appended like needed ones); `count` counts tokens. `commit=False` answers without
         remembering (a preview)."""
         with self._lock:
             pinned = self._pinned.get(path)
         if pinned is None or pinned.region != region:
-            chosen = tuple(fresh)
+            chosen = _append(tuple(fresh), typed, budget, count)
             why = f"region at line {region}"
         else:
             have = {_key(s) for s in pinned.snippets}
@@ -125,15 +151,9 @@ class StickySnippets:
                 and s.kind == "definition"
                 and s.reason.removeprefix("imported ") in needed
             ]
-            room = budget - sum(s.tokens for s in pinned.snippets)
-            added = []
-            for s in wanted:
-                fitted = _fit(s, room, count)
-                if fitted is not None:
-                    added.append(fitted)
-                    room -= fitted.tokens
-            chosen = pinned.snippets + tuple(added)
-            why = f"{len(added)} appended" if added else ""
+            chosen = _append(pinned.snippets, [*wanted, *typed], budget, count)
+            added = len(chosen) - len(pinned.snippets)
+            why = f"{added} appended" if added else ""
         if why and commit:
             log.debug("snippets for %s: %s", path, why)
         if commit:

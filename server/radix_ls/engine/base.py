@@ -156,6 +156,11 @@ class Engine(abc.ABC):
         """The model family used to pick a prompt template (e.g. "qwen", "gemma")."""
         return family_of(self.model_name)
 
+    @property
+    def context_window(self) -> int | None:
+        """Most tokens a prompt and its answer may take together; None where unknown."""
+        return None
+
     @abc.abstractmethod
     def has_token(self, text: str) -> bool:
         """Whether `text` is one special token of this model's vocabulary (e.g. FIM markers)."""

@@ -183,6 +183,17 @@ class LlamaCppEngine(Engine):
     def n_ctx(self) -> int:
         return int(self._llm.n_ctx())
 
+    @property
+    def context_window(self) -> int:
+        return self.n_ctx
+
+    @property
+    def trained_context(self) -> int | None:
+        """The longest context the model was trained for (its GGUF metadata), the most
+        `nCtx` can usefully be; None where the file does not say."""
+        value = self._llm.metadata.get(f"{self._architecture}.context_length")
+        return int(value) if value and str(value).isdigit() else None
+
     def _model(self) -> Any:
         if self._closed:
             raise EngineError("engine is closed")

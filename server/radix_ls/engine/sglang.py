@@ -330,6 +330,13 @@ class SGLangEngine(Engine):
         return self._model
 
     @property
+    def context_window(self) -> int | None:
+        """The model's context length as SGLang runs it (`sglangContextLength` or the model's
+        own), from its tokenizer manager."""
+        value = getattr(self._engine.tokenizer_manager, "context_len", None)
+        return int(value) if isinstance(value, int) and value > 0 else None
+
+    @property
     def active_generations(self) -> int:
         """Our streams still open, or the requests SGLang's tokenizer manager still tracks
         (`rid_to_state`) if more: a cancel must leave nothing running inside SGLang."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from radix_ls.config import Settings
+from radix_ls.config import Settings, context_tokens_for
 from radix_ls.context.builder import (
     BuiltContext,
     CursorText,
@@ -78,6 +78,8 @@ class CompletionService:
         self.template: PromptTemplate = choose_template(
             settings.prompt_template, engine.model_name, engine.has_token
         )
+        # the prompt budget sized to the engine (config.ENGINE_CONTEXT_TOKENS)
+        self.context_tokens = context_tokens_for(settings, engine.name, engine.context_window)
         self._counter = LineTokenCounter(engine.count_tokens)
         self._secrets = secret_filter(settings.secret_patterns)
         self._sticky = StickySnippets()
@@ -103,14 +105,23 @@ class CompletionService:
             definitions,
             line,
             budget=int(budget * FIRST_SHARE),
-            count=self._counter.text,
+            count=self._counter,
             window=shown_lines(context),
+        )
+        typed = self.repo.typed(
+            rel,
+            snapshot.text,
+            definitions,
+            line,
+            context.cursor.line_prefix,
+            budget=budget - int(budget * FIRST_SHARE),
+            count=self._counter,
         )
         lines = snapshot.text.split("\n")
         region = region_start(definitions, lines, line)
         needed = set(names_near(lines, line))
         return self._sticky.choose(
-            rel, region, fresh, needed, budget, self._counter.text, commit=commit
+            rel, region, fresh, needed, budget, self._counter, commit=commit, typed=typed
         )
 
     def plan(
@@ -120,20 +131,23 @@ class CompletionService:
         workspace_root: Path | None = None,
         *,
         commit: bool = True,
+        context_tokens: int | None = None,
     ) -> CompletionPlan:
         """The prompt and generation request for a cursor. `commit=False` previews it
-        (`radix-ls context`, radixLs/context) without moving the sticky snippets."""
+        (`radix-ls context`, radixLs/context) without moving the sticky snippets.
+        `context_tokens`: a budget for this prompt instead of the service's."""
         snapshot = snapshot.for_model()
         s = self.settings
+        budget = context_tokens or self.context_tokens
         path = paths.display(snapshot.path, workspace_root, snapshot.display_path)
         repo_name = workspace_root.name if workspace_root else ""
         rel = self.repo.relative(snapshot.path) if self.repo and snapshot.path else None
-        repo_budget = int(s.context_tokens * s.repo_context_share) if rel is not None else 0
+        repo_budget = int(budget * s.repo_context_share) if rel is not None else 0
         context = build(
             snapshot,
             offset,
             template=self.template,
-            context_tokens=s.context_tokens - repo_budget,
+            context_tokens=budget - repo_budget,
             suffix_tokens=s.suffix_tokens,
             count=self._counter,
             path=path,

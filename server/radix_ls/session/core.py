@@ -407,13 +407,26 @@ class Session:
                  f" ({result.summary})" if result.summary else "")  # fmt: skip
         return result
 
-    def context(self, snapshot: DocumentSnapshot, offset: int) -> ContextView | None:
-        """What the model would see for a cursor; None while there is no engine to count
-        tokens with."""
+    def context(
+        self, snapshot: DocumentSnapshot, offset: int, budget: int | None = None
+    ) -> ContextView | None:
+        """What the model would see for a cursor (with a prompt budget of `budget` tokens
+        instead of the settings' when given); None while there is no engine to count tokens
+        with. SessionError when `budget` does not fit the engine's context window."""
         service, engine = self.completions, self.engine
         if service is None or engine is None:
             return None
-        plan = service.plan(snapshot, offset, self.root, commit=False)
+        # the window it runs with, or (llama.cpp) what the model was trained for, if smaller
+        windows = [
+            w for w in (engine.context_window, getattr(engine, "trained_context", None)) if w
+        ]
+        window = min(windows, default=None)
+        if budget is not None and window is not None and budget + self.settings.max_tokens > window:
+            raise SessionError(
+                f"a budget of {budget} tokens does not fit the engine's context window: "
+                f"{window} tokens, less maxTokens ({self.settings.max_tokens}) for the answer"
+            )
+        plan = service.plan(snapshot, offset, self.root, commit=False, context_tokens=budget)
         tokens = engine.count_tokens(plan.request.prompt)
         layout = self.settings.prompt_layout if service.template.uses_suffix else "prefix-only"
         return ContextView(plan, tokens, service.template.name, engine.model_name, layout)

@@ -1,5 +1,6 @@
 """`radixLs/context`: what the model would see for a cursor (segments and the prompt), the
-LSP twin of `radix-ls context`, for editor debugging views and tests."""
+LSP twin of `radix-ls context`, for editor debugging views, tests and benchmarks (params:
+textDocument, position and an optional `budget` in tokens, as `radix-ls context --budget`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from radix_ls.lsp.server import RadixServer
+from radix_ls.session import SessionError
 
 CONTEXT = "radixLs/context"
 
@@ -22,12 +24,23 @@ def register(server: RadixServer) -> None:
             position = types.Position(
                 line=raw["position"].line, character=raw["position"].character
             )
+            budget = raw.get("budget")  # optional: a prompt budget instead of the settings'
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise JsonRpcInvalidParams(
                 "radixLs/context needs {textDocument: {uri}, position: {line, character}}"
+                " and an optional budget"
             ) from exc
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, int) or budget < 64
+        ):
+            raise JsonRpcInvalidParams(
+                f"radixLs/context: budget must be an integer >= 64, got {budget!r}"
+            )
         snapshot, offset = ls.snapshot_at(document, position)
-        view = ls.session.context(snapshot, offset)
+        try:
+            view = ls.session.context(snapshot, offset, budget)
+        except SessionError as exc:
+            raise JsonRpcInvalidParams(f"radixLs/context: {exc}") from exc
         if view is None:
             return None  # engine not ready: no tokenizer to count with yet
         return {

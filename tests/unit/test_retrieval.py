@@ -1,0 +1,256 @@
+"""Retrieval on small fixture repositories indexed for real: what reaches the prompt."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from radix_ls.context.repo import RepoContext
+from radix_ls.context.retrieval import Snippet, retrieve
+from radix_ls.index.indexer import Indexer
+
+
+def _words(text: str) -> int:
+    # a stand-in tokenizer that is easy to reason about: one token per 4 characters
+    return (len(text) + 3) // 4
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def _retrieve(tmp_path: Path, files: dict[str, str], path: str, marker: str, budget: int):
+    """Snippets for a cursor on the line of `path` holding `marker` (that line blanked to its
+    indentation, as a line about to be typed)."""
+    root = tmp_path / "w"
+    _write(root, files)
+    text = (root / path).read_text()
+    lines = text.split("\n")
+    line = next(i for i, x in enumerate(lines, 1) if marker in x)
+    current = lines[line - 1]
+    lines[line - 1] = current[: len(current) - len(current.lstrip())]
+    text = "\n".join(lines)
+    with Indexer(root, tmp_path / "cache", workers=1) as indexer:
+        indexer.refresh()
+        repo = RepoContext(indexer)
+        definitions = repo.definitions_of(path, text)
+        return retrieve(
+            path, text, definitions, line, repo, budget=budget, count=_words, window=(1, line)
+        )
+
+
+def _has(snippets: list[Snippet], path: str, text: str) -> bool:
+    return any(s.path == path and text in s.text for s in snippets)
+
+
+# Six helpers used near the cursor, each definition long enough that a few fill the budget.
+_HELPERS = "".join(
+    f"def helper_{i}(value):\n"
+    + "".join(f"    value = value + {i} * {j}  # step {j} of helper {i}\n" for j in range(6))
+    + "    return value\n\n\n"
+    for i in range(6)
+)
+_CALLS = "".join(f"    total += helper_{i}(total)\n" for i in range(6))
+_FILLER = "".join(f"    total = total + {j}\n" for j in range(45))  # the def line is far up
+
+
+def _service(header: str) -> str:
+    return (
+        "from pkg.helpers import " + ", ".join(f"helper_{i}" for i in range(6)) + "\n"
+        "from pkg.models import Report, Settings\n\n\n"
+        f"{header}\n    total = 0\n{_FILLER}{_CALLS}\n    CURSOR_LINE\n    return total\n"
+    )
+
+
+_MODELS = '''\
+class Report:
+    """What a run produced: its total, when it ended and what it printed on the way."""
+
+    def __init__(self, total, ended, output):
+        self.total = total
+        self.ended = ended
+        self.output = output
+
+    def summary(self):
+        return f"{self.total} at {self.ended}: {len(self.output)} lines of output"
+
+
+class Settings:
+    """How a run is configured: how often it retries, how long it waits, where it logs."""
+
+    retries = 3
+    wait_seconds = 1.5
+    log_file = "run.log"
+    verbose = False
+    dry_run = False
+'''
+
+
+def test_a_class_named_only_in_a_return_type_is_retrieved(tmp_path):
+    """issue 15 item "signatures and annotations": the return type of the enclosing function
+    counts as used, though its `def` line is far above the cursor."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": _HELPERS,
+        "pkg/models.py": _MODELS,
+        "pkg/service.py": _service("def run(count) -> Report:"),
+    }
+    snippets = _retrieve(tmp_path, files, "pkg/service.py", "CURSOR_LINE", budget=300)
+    assert _has(snippets, "pkg/models.py", "class Report:")
+
+
+def test_a_parameter_annotation_and_a_decorator_are_retrieved(tmp_path):
+    """issue 15 item "signatures and annotations": parameter annotations and decorators of the
+    enclosing function count as used."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": _HELPERS,
+        "pkg/models.py": _MODELS,
+        "pkg/deco.py": "def traced(function):\n    return function\n",
+        "pkg/service.py": "from pkg.deco import traced\n"
+        + _service("@traced\ndef run(count, settings: Settings):"),
+    }
+    snippets = _retrieve(tmp_path, files, "pkg/service.py", "CURSOR_LINE", budget=300)
+    assert _has(snippets, "pkg/models.py", "class Settings:")
+    assert _has(snippets, "pkg/deco.py", "def traced(function):")
+
+
+_CLIENT = (
+    'class Client:\n    """Talks to the server."""\n\n    timeout = 5\n\n'
+    + "".join(
+        f"    def call_{i}(self, request):\n"
+        f"        response = self.send(request, {i})\n"
+        f"        return response.json()[{i}]\n\n"
+        for i in range(30)
+    )
+    + "    def fetch_page(self, url, page):\n        return self.call_3((url, page))\n"
+)
+
+_USER = """\
+from pkg.client import Client
+
+
+def crawl(urls):
+    client = Client()
+    for url in urls:
+        client.fetch_page(url, 1)
+        CURSOR_LINE
+    return client
+"""
+
+
+def test_a_big_class_gives_its_header_and_the_members_used_nearby(tmp_path):
+    """issue 15 item "big classes": a class bigger than a snippet may be is shown as its header
+    and the members used near the cursor, within the snippet's share of a small budget."""
+    files = {"pkg/__init__.py": "", "pkg/client.py": _CLIENT, "pkg/user.py": _USER}
+    snippets = _retrieve(tmp_path, files, "pkg/user.py", "CURSOR_LINE", budget=400)
+    client = [s for s in snippets if s.path == "pkg/client.py"]
+    assert len(client) == 1
+    view = client[0]
+    assert view.text.startswith('class Client:\n    """Talks to the server."""')
+    assert "    def fetch_page(self, url, page):\n        return self.call_3(" in view.text
+    assert "    ..." in view.text  # the members left out are marked
+    assert view.tokens <= 400 * 0.4  # MAX_SNIPPET_SHARE
+    assert view.start_line == 1
+
+
+def test_a_small_class_is_shown_whole(tmp_path):
+    files = {"pkg/__init__.py": "", "pkg/models.py": _MODELS, "pkg/user.py": (
+        "from pkg.models import Report\n\n\ndef f():\n    r = Report(1)\n    CURSOR_LINE\n"
+    )}  # fmt: skip
+    snippets = _retrieve(tmp_path, files, "pkg/user.py", "CURSOR_LINE", budget=1000)
+    report = next(s for s in snippets if s.path == "pkg/models.py")
+    assert report.text.startswith("class Report:") and "self.total = total" in report.text
+    assert "..." not in report.text
+
+
+_FORMATS = '''\
+def parse_duration(text):
+    """Seconds in a duration like "1h30m"."""
+    return 0.0
+
+
+def render_table(rows):
+    """The rows as an aligned text table."""
+    return ""
+
+
+def render_tree(node):
+    return ""
+
+
+def make_a(x):
+    return x
+
+
+def make_b(x):
+    return x
+
+
+def make_c(x):
+    return x
+
+
+def make_d(x):
+    return x
+'''
+_TYPING = """\
+from pkg.formats import parse_duration
+
+
+def report(rows):
+    width = len(rows)
+    CURSOR_LINE
+"""
+
+
+def _typed(tmp_path: Path, line_prefix: str, budget: int = 400) -> list[Snippet]:
+    root = tmp_path / "w"
+    _write(root, {"pkg/__init__.py": "", "pkg/formats.py": _FORMATS, "pkg/use.py": _TYPING})
+    text = _TYPING.replace("    CURSOR_LINE", line_prefix)
+    line = text.split("\n").index(line_prefix) + 1
+    with Indexer(root, tmp_path / "cache", workers=1) as indexer:
+        indexer.refresh()
+        repo = RepoContext(indexer)
+        repo.rebuild_similar()
+        definitions = repo.definitions_of("pkg/use.py", text)
+        return repo.typed(
+            "pkg/use.py", text, definitions, line, line_prefix, budget=budget, count=_words
+        )
+
+
+def test_a_partially_typed_name_brings_its_definition(tmp_path):
+    """issue 15 item "partial identifiers": the identifier being typed is matched by prefix
+    against the index's names (imported ones first), so its definition arrives while typed."""
+    imported = _typed(tmp_path / "a", "    seconds = pars")
+    assert [(s.path, s.start_line, s.reason) for s in imported] == [
+        ("pkg/formats.py", 1, "typing pars: parse_duration")
+    ]
+    # not imported: the workspace's names, when the prefix narrows them to a few
+    table = _typed(tmp_path / "b", "    out = render_ta")
+    assert [s.reason for s in table] == ["typing render_ta: render_table"]
+    assert "def render_table(rows):" in table[0].text
+    both = _typed(tmp_path / "c", "    out = rend")
+    assert sorted(s.reason for s in both) == [
+        "typing rend: render_table",
+        "typing rend: render_tree",
+    ]
+
+
+def test_a_partial_name_waits_until_it_means_something(tmp_path):
+    """issue 15 item "partial identifiers": short, ambiguous, attribute or already-near
+    prefixes add nothing (each addition costs the re-evaluation of the file's text)."""
+    assert _typed(tmp_path / "a", "    x = re") == []  # too short
+    assert _typed(tmp_path / "b", "    x = make_") == []  # four names: too many
+    assert _typed(tmp_path / "c", "    x = rows.rend") == []  # an attribute
+    assert _typed(tmp_path / "d", "    x = wid") == []  # `width`, used just above
+
+
+def test_names_complete_on_the_cursor_line_count(tmp_path):
+    """issue 15: the imported names on the line being typed are retrieved (before, only the
+    lines around it counted)."""
+    snippets = _typed(tmp_path, "    seconds = parse_duration(rows[0]) + ")
+    assert [s.reason for s in snippets] == ["imported parse_duration"]
