@@ -309,7 +309,9 @@ def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: st
     chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
 
 
-def _imported_near(chosen: _Budget, index: IndexQueries, path: str, near: list[str]) -> None:
+def _imported_near(
+    chosen: _Budget, index: IndexQueries, path: str, near: list[str], why: str = "imported"
+) -> None:
     """1. Imported names used near the cursor (also `pkg.name`, `alias.Class.method`),
     followed through re-exports to their definitions (the longest dotted prefix that has
     one)."""
@@ -319,7 +321,7 @@ def _imported_near(chosen: _Budget, index: IndexQueries, path: str, near: list[s
         for end in range(len(parts), min(len(parts), 2) - 1, -1):
             found = follower.imported(path, ".".join(parts[:end]))
             for d in found:
-                _add_definition(chosen, index, d, f"imported {name}")
+                _add_definition(chosen, index, d, f"{why} {name}")
             if found:
                 break
 
@@ -441,7 +443,8 @@ def typed(
         return chosen.chosen  # too short, or probably a local name used nearby
     names = sorted(n for n in imported if n.startswith(partial))
     if names:  # imported: followed through re-exports like the names used near the cursor
-        _imported_near(chosen, index, path, names[:MAX_TYPED_NAMES])
+        for name in names[:MAX_TYPED_NAMES]:
+            _imported_near(chosen, index, path, [name], f"typing {partial}:")
         return chosen.chosen
     if similar is not None:
         names = similar.names_with_prefix(partial, MAX_PREFIX_MATCHES + 1)
