@@ -197,3 +197,16 @@ def inline_params(uri: str, line: int, character: int) -> types.InlineCompletion
 
 async def inline(client: LanguageClient, uri: str, line: int, character: int) -> Any:
     return await client.text_document_inline_completion_async(inline_params(uri, line, character))
+
+
+def record_applied_edits(client: LanguageClient) -> list[types.WorkspaceEdit]:
+    """Answer the server's workspace/applyEdit requests as applied and keep their edits (the
+    list returned grows as they arrive)."""
+    applied: list[types.WorkspaceEdit] = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        applied.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return applied

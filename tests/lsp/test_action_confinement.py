@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .harness import open_document, running_server
+from .harness import open_document, record_applied_edits, running_server
 from .test_code_actions import SOURCE, at, ids, list_actions
 
 CALC = "def add(a, b):\n    return a + b\n"
@@ -32,13 +32,8 @@ async def test_documents_outside_the_root_are_refused_as_targets(tmp_path, tiny_
     workspace/applyEdit is sent."""
     root, outside = workspace(tmp_path)
     (outside / "shapes.py").write_text(SOURCE)
-    applied: list[types.WorkspaceEdit] = []
     async with running_server(root, {"model": str(tiny_model)}, resolve=False) as client:
-
-        @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-            applied.append(params.edit)
-            return types.ApplyWorkspaceEditResult(applied=True)
+        applied = record_applied_edits(client)
 
         far = (outside / "shapes.py").as_uri()
         dotted = root.as_uri() + "/pkg/../../outside/shapes.py"

@@ -18,7 +18,15 @@ from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
 from radix_ls.features.syntax import SyntaxDocument
 
-from .harness import open_document, plain, request, running_server, status, wait_for
+from .harness import (
+    open_document,
+    plain,
+    record_applied_edits,
+    request,
+    running_server,
+    status,
+    wait_for,
+)
 
 SOURCE = """import math
 
@@ -273,13 +281,8 @@ async def test_apply_command_computes_and_applies_through_workspace_apply_edit(
     range; the server sends workspace/applyEdit and the client's document changes."""
     path = tmp_path / "shapes.py"
     path.write_text(SOURCE)
-    applied: list[types.WorkspaceEdit] = []
     async with running_server(tmp_path, {"model": str(tiny_model)}, resolve=False) as client:
-
-        @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-            applied.append(params.edit)
-            return types.ApplyWorkspaceEditResult(applied=True)
+        applied = record_applied_edits(client)
 
         uri = open_document(client, path, SOURCE)
         offered = await list_actions(client, uri, at(SOURCE, "s = 0"))
