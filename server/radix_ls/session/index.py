@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -51,6 +52,9 @@ class IndexHost:
         self._on_change = on_change
         self._task: asyncio.Task[None] | None = None
         self._watcher: Any = None
+        # held while an indexer operation runs on a thread: cancelling the task that awaits it
+        # does not stop the thread, and closing the database under it would crash SQLite
+        self._working = threading.Lock()
 
     @property
     def started(self) -> bool:
@@ -94,6 +98,17 @@ class IndexHost:
         the work run once more: a cache never stays broken."""
         from radix_ls.index.db import is_damage
 
+        with self._working:
+            return self._recover(loop, repo, work, is_damage, *args)
+
+    def _recover(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        repo: RepoContext,
+        work: Callable[..., T],
+        is_damage: Callable[[BaseException], bool],
+        *args: Any,
+    ) -> T:
         try:
             return work(*args)
         except Exception as exc:
@@ -203,10 +218,18 @@ class IndexHost:
         self._watcher.start()
 
     async def stop(self) -> None:
+        task = self._task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            task.cancel()  # no further indexer operation; the running one is waited for below
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             await asyncio.to_thread(watcher.stop)
         repo, self.repo = self.repo, None
         if repo is not None:
             self._on_change()
-            await asyncio.to_thread(repo.indexer.close)
+            await asyncio.to_thread(self._close_when_idle, repo)
+
+    def _close_when_idle(self, repo: RepoContext) -> None:
+        """Close the index's database once no indexer operation is running (on a thread)."""
+        with self._working:
+            repo.indexer.close()
