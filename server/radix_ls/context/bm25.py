@@ -79,6 +79,12 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# A query's terms: the rarest MAX_QUERY_TERMS count, terms in COMMON_SHARE of the corpus or more
+# do not (unless nothing rarer is left); see BM25._query_terms.
+MAX_QUERY_TERMS = 32
+COMMON_SHARE = 0.25
+
+
 @dataclass(frozen=True)
 class Scored:
     index: int  # position of the document in the corpus
@@ -111,13 +117,22 @@ class BM25:
     def __len__(self) -> int:
         return self._n
 
+    def _query_terms(self, query: str) -> list[str]:
+        """The query's known terms, at most MAX_QUERY_TERMS, rarest first. A term in a quarter
+        of the corpus or more is left out while rarer ones remain: walking its postings is most
+        of a search's cost on a large workspace (tens of ms), and its weight is small."""
+        idf = self._idf
+        # (rarest, then by name): deterministic whatever the set's order
+        known = sorted((t for t in set(tokens(query)) if t in idf), key=lambda t: (-idf[t], t))
+        common = len(self._postings) and self._n * COMMON_SHARE
+        rare = [t for t in known if len(self._postings[t]) < common]
+        return (rare or known)[:MAX_QUERY_TERMS]
+
     def search(self, query: str, limit: int = 10, exclude: Sequence[int] = ()) -> list[Scored]:
         scores: dict[int, float] = {}
         k1 = self._k1
-        for term in set(tokens(query)):
-            idf = self._idf.get(term)
-            if idf is None:
-                continue
+        for term in self._query_terms(query):
+            idf = self._idf[term]
             for doc, f in self._postings[term]:
                 scores[doc] = scores.get(doc, 0.0) + idf * f * (k1 + 1) / (f + self._norm[doc])
         for doc in exclude:
