@@ -26,3 +26,19 @@ def test_exclude_and_empty_queries():
     assert [h.index for h in index.search("alpha", exclude=[0])] == [1]
     assert index.search("the if else") == []
     assert BM25([]).search("x") == []
+
+
+def test_a_query_keeps_its_rarest_terms() -> None:
+    """On a large workspace the terms in a quarter of the corpus or more cost most of a search
+    and weigh little: they are left out while rarer terms remain, and a long query keeps its
+    MAX_QUERY_TERMS rarest terms (in a fixed order, whatever the set's order)."""
+    from radix_ls.context.bm25 import MAX_QUERY_TERMS
+
+    docs = [f"value = common_name + other_{i}" for i in range(40)] + ["rare_thing = common_name"]
+    bm25 = BM25(docs)
+    assert bm25._query_terms("common_name rare_thing") == ["rare", "rare_thing", "thing"]
+    assert bm25._query_terms("common_name") == ["common", "common_name", "name"]  # nothing rarer
+    long_query = " ".join(f"other_{i}" for i in range(40))
+    kept = bm25._query_terms(long_query)
+    assert len(kept) == MAX_QUERY_TERMS and kept == bm25._query_terms(long_query)
+    assert [hit.index for hit in bm25.search("common_name rare_thing", limit=1)] == [40]

@@ -56,3 +56,22 @@ def test_llamacpp_reports_its_window_and_what_the_model_was_trained_for(tiny_mod
     engine = LlamaCppEngine.load(tiny_model, n_ctx=2048, vocab_only=True)
     assert engine.context_window == 2048
     assert engine.trained_context == 4096  # the fixture's qwen3moe.context_length
+
+
+def test_what_a_small_file_leaves_of_its_share_goes_to_other_files() -> None:
+    """issue 15 (8,192 tokens): a file far smaller than its share of the budget leaves the rest
+    to other files' code, in SPARE_STEP steps so that the retrieval budget does not change
+    (and reshuffle the cached prompt) at every keystroke while the file grows."""
+    from radix_ls.context.builder import Segment
+    from radix_ls.features.completion import SPARE_MARGIN, SPARE_STEP, _spare
+
+    def windows(tokens: int) -> tuple[Segment, ...]:
+        return (
+            Segment("file-prefix", "a.py", 1, 40, tokens - 20),
+            Segment("file-suffix", "a.py", 40, 41, 20),
+        )
+
+    assert _spare(5325, windows(300)) == (5325 - 300 - SPARE_MARGIN) // SPARE_STEP * SPARE_STEP
+    assert _spare(5325, windows(300)) == 4608
+    assert _spare(5325, windows(300)) == _spare(5325, windows(340))  # typing: same budget
+    assert _spare(998, windows(900)) == 0  # a file that fills its share leaves nothing

@@ -254,3 +254,32 @@ def test_names_complete_on_the_cursor_line_count(tmp_path):
     lines around it counted)."""
     snippets = _typed(tmp_path, "    seconds = parse_duration(rows[0]) + ")
     assert [s.reason for s in snippets] == ["imported parse_duration"]
+
+
+def test_names_imported_through_a_package_but_used_far_away_bring_their_first_lines(tmp_path):
+    """issue 15 kinds "package" and "cursor line": a name the file imports through a
+    re-exporting package but uses nowhere near the cursor still brings its definition (the
+    signature first: at most ELSEWHERE_CAP tokens each, so that many fit), as does a
+    `pkg.name` used elsewhere in the file."""
+    body = "".join(f"    step_{j} = {j}  # a line of the long body\n" for j in range(60))
+    files = {
+        "pkg/__init__.py": (
+            "from ._impl import far_helper, near_helper\nfrom .tools import dotted_tool\n"
+        ),
+        "pkg/_impl.py": (
+            "def far_helper(value, scale=2):\n" + body + "    return value\n\n\n"
+            "def near_helper(value):\n    return value\n"
+        ),
+        "pkg/tools.py": "def dotted_tool(x):\n    return x\n",
+        "app.py": (
+            "import pkg\nfrom pkg import far_helper, near_helper\n\n\n"
+            "def first():\n    return pkg.dotted_tool(1)\n\n\n"
+            + "".join(f"# filler line {j}\n" for j in range(80))
+            + "def run(x):\n    y = near_helper(x)\n    CURSOR_LINE\n    return y\n"
+        ),
+    }
+    snippets = _retrieve(tmp_path, files, "app.py", "CURSOR_LINE", 2048)
+    far = [s for s in snippets if s.path == "pkg/_impl.py" and "far_helper" in s.text]
+    assert far and far[0].text.startswith("def far_helper(value, scale=2):")
+    assert far[0].tokens <= 96 < _words(files["pkg/_impl.py"])
+    assert _has(snippets, "pkg/tools.py", "def dotted_tool(x):")

@@ -30,8 +30,9 @@ from typing import Protocol
 
 from radix_ls.context.bm25 import BM25
 from radix_ls.context.classview import class_view
+from radix_ls.index.languages import language_for_path
 from radix_ls.index.model import CLASS_KINDS, Chunk, Definition, Import
-from radix_ls.index.reexports import Follower
+from radix_ls.index.reexports import Follower, import_bindings
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # `pkg.get`, `mod.Class.method`: names reached through a module or a class
@@ -44,8 +45,17 @@ NEAR_AFTER = 8
 MAX_NAME_MATCHES = 3
 # One snippet may take at most this share of the budget before it is trimmed.
 MAX_SNIPPET_SHARE = 0.4
+# and never more than this: with a large budget, many definitions' first lines help the model
+# more than a few whole bodies
+MAX_SNIPPET_TOKENS = 768
 _CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
+# The most tokens one definition of a name imported but not used near the cursor may take.
+ELSEWHERE_CAP = 96
+# Similar chunks are counted (tokenized) to be packed, the main cost of a request on a large
+# workspace: at most SIMILAR_TRIES are, and none once less than SIMILAR_MIN_ROOM tokens are left.
+SIMILAR_TRIES = 8
+SIMILAR_MIN_ROOM = 32
 # Names in the headers of the enclosing definitions rank among the names used near the cursor
 # as if they were on a line this far from it.
 HEADER_DISTANCE = 2
@@ -92,11 +102,14 @@ class _Budget:
     seen: set[tuple[str, int]] = field(default_factory=set)
     # names used near the cursor, nearest first: which members of a big class to show
     near: Sequence[str] = ()
+    # a lower cap for the snippets being added now (None: the share of the total)
+    cap_limit: int | None = None
 
     @property
     def cap(self) -> int:
         """The most tokens one snippet may take."""
-        return max(int(self.total * MAX_SNIPPET_SHARE), 32)
+        cap = min(max(int(self.total * MAX_SNIPPET_SHARE), 32), MAX_SNIPPET_TOKENS)
+        return cap if self.cap_limit is None else min(cap, self.cap_limit)
 
     def has(self, path: str, start: int, end: int) -> bool:
         """Whether lines `start`-`end` of `path` were chosen already (or a span holding them)."""
@@ -193,13 +206,14 @@ def names_near(
     cursor_line: int,
     headers: Sequence[str] = (),
     pattern: re.Pattern[str] = _IDENTIFIER,
+    reach: tuple[int, int] = (NEAR_BEFORE, NEAR_AFTER),
 ) -> list[str]:
-    """Identifiers (or what else `pattern` finds) on the lines around the cursor, nearest
-    first; the cursor line itself is left out (it is being typed: what it holds changes with
-    every keystroke). `headers` (the enclosing definitions' `header_names`) rank as if
-    HEADER_DISTANCE lines away."""
-    first = max(1, cursor_line - NEAR_BEFORE)
-    last = min(len(lines), cursor_line + NEAR_AFTER)
+    """Identifiers (or what else `pattern` finds) on the lines around the cursor (`reach`:
+    lines before and after), nearest first; the cursor line itself is left out (it is being
+    typed: what it holds changes with every keystroke). `headers` (the enclosing definitions'
+    `header_names`) rank as if HEADER_DISTANCE lines away."""
+    first = max(1, cursor_line - reach[0])
+    last = min(len(lines), cursor_line + reach[1])
     distance: dict[str, int] = dict.fromkeys(headers, HEADER_DISTANCE)
     for number in range(first, last + 1):
         if number == cursor_line:
@@ -287,7 +301,7 @@ def retrieve(
     _imported_near(chosen, index, path, [*near, *dotted])
     _enclosing_outline(chosen, path, definitions, cursor_line, shown)
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
-    _imported_elsewhere(chosen, index, imported, near)
+    _imported_elsewhere(chosen, index, path, imported, near, lines, cursor_line)
     if similar is not None and len(similar.bm25):
         query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
         _similar(chosen, similar, path, query)
@@ -376,24 +390,45 @@ def _used_near(
 
 
 def _imported_elsewhere(
-    chosen: _Budget, index: IndexQueries, imported: dict[str, list[str]], near: list[str]
+    chosen: _Budget,
+    index: IndexQueries,
+    path: str,
+    imported: dict[str, list[str]],
+    near: list[str],
+    lines: Sequence[str],
+    cursor_line: int,
 ) -> None:
     """4. What the file imports but does not use near the cursor (the import is a hint: the
-    file uses it somewhere, maybe on the line being written)."""
-    for name, targets in imported.items():
-        if name in near or name == "*":
-            continue
-        for d in index.definitions_named(name):
-            if d.path in targets and not d.container:
-                _add_definition(chosen, index, d, f"imported {name}")
+    file uses it somewhere, maybe on the line being written), then the `pkg.name` uses of
+    imported packages elsewhere in the file, nearest first; followed through re-exports like
+    the names used near the cursor."""
+    taken = set(near)
+    rest = [n for n in imported if n not in taken and n != "*"]
+    whole = (len(lines), len(lines))
+    dotted = names_near(lines, cursor_line, pattern=_DOTTED, reach=whole)
+    language = language_for_path(path)
+    bound = {  # what the imports bind (`import pkg` binds `pkg`, `import a.b` binds `a`)
+        local.partition(".")[0]
+        for imp in index.imports_of(path)
+        for local, _ in import_bindings(imp, language)
+    }
+    rest += [n for n in dotted if n not in taken and n.partition(".")[0] in bound]
+    # each as its first lines (the signature, the start of its docstring): many names that
+    # may be used, rather than the whole bodies of the first few
+    chosen.cap_limit = ELSEWHERE_CAP
+    try:
+        _imported_near(chosen, index, path, rest)
+    finally:
+        chosen.cap_limit = None
 
 
 def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> None:
     """5. Similar code elsewhere (BM25 over chunks), while the budget lasts."""
     exclude = similar.chunks_of(path)
-    for hit in similar.bm25.search(query, limit=20, exclude=exclude):
+    hits = similar.bm25.search(query, limit=SIMILAR_TRIES, exclude=exclude)
+    for hit in hits:
         chunk = similar.chunks[hit.index]
-        if chosen.used >= chosen.total:
+        if chosen.total - chosen.used < SIMILAR_MIN_ROOM:
             break
         why = f"similar (bm25 {hit.score:.1f})"
         tokens = similar.tokens(hit.index, chosen.count)

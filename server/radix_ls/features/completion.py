@@ -160,6 +160,8 @@ class CompletionService:
                 self._window_starts.clear()
             prefix = next(x for x in context.segments if x.kind == "file-prefix")
             self._window_starts[snapshot.uri] = prefix.start_line - 1
+        if rel is not None:
+            repo_budget += _spare(budget - repo_budget, context.segments)
         redacted: list[Redaction] = []
         if self.repo is not None and rel is not None and repo_budget:
             snippets = self._snippets(snapshot, rel, context, repo_budget, commit)
@@ -209,3 +211,16 @@ class CompletionService:
         )
         text = postprocess.finish(raw, plan.context.cursor, plan.max_lines)
         return Completion(text, result.text, result.stats, plan)
+
+
+# What the current file leaves of its share goes to other files' code, in SPARE_STEP steps so
+# that it changes only now and then while the file grows (a new retrieval budget reshuffles
+# the cached part of the prompt), SPARE_MARGIN kept back for the template and file headers.
+SPARE_STEP = 512
+SPARE_MARGIN = 128
+
+
+def _spare(file_budget: int, segments: tuple[Segment, ...]) -> int:
+    """The tokens of the current file's share (`file_budget`) that its windows leave unused."""
+    used = sum(x.tokens for x in segments)
+    return max(0, (file_budget - used - SPARE_MARGIN) // SPARE_STEP * SPARE_STEP)
