@@ -19,13 +19,13 @@ from pathlib import Path
 from radix_ls.context.retrieval import (
     NEAR_AFTER,
     NEAR_BEFORE,
-    SimilarIndex,
     Snippet,
     header_names,
     names_near,
     retrieve,
     typed,
 )
+from radix_ls.context.similar import SimilarIndex
 from radix_ls.index.extract import extract
 from radix_ls.index.incremental import IncrementalDocument
 from radix_ls.index.indexer import Indexer
