@@ -287,3 +287,29 @@ async def test_a_request_for_a_longer_prefix_joins_the_running_generation(tmp_pa
     assert stale is None
     assert joined is not None and answer is not None
     assert joined.text == answer.text[1:] and joined.stats.finish_reason == "joined"
+
+
+async def test_no_cross_file_context_when_its_share_is_0(tmp_path, tiny_model):
+    """`repoContextShare` 0 turns cross-file context off, also for a small file whose share of
+    the budget is mostly unused (that rest goes to other files only when the share is > 0)."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "m_lib0.py").write_text(_library("lib0"))
+    main = tmp_path / "main.py"
+    main.write_text("from pkg.m_lib0 import lib0\n\n\ndef work(items):\n    return lib0(items)\n")
+    plans = {}
+    for share in (0.0, 0.3):
+        session = Session(
+            tmp_path, _settings(tiny_model, contextTokens=1200, repoContextShare=share)
+        )
+        await session.load_engine()
+        await session.open_index()
+        try:
+            snapshot = _open(session, main)
+            plan = session.completions.plan(snapshot, len(snapshot.text), session.root)
+            plans[share] = [s for s in plan.context.segments if not s.kind.startswith("file-")]
+        finally:
+            await session.close()
+    assert plans[0.0] == []
+    assert any(s.path == "pkg/m_lib0.py" for s in plans[0.3])

@@ -160,7 +160,7 @@ class CompletionService:
                 self._window_starts.clear()
             prefix = next(x for x in context.segments if x.kind == "file-prefix")
             self._window_starts[snapshot.uri] = prefix.start_line - 1
-        if rel is not None:
+        if rel is not None and repo_budget:  # repoContextShare 0: no cross-file context
             repo_budget += _spare(budget - repo_budget, context.segments)
         redacted: list[Redaction] = []
         if self.repo is not None and rel is not None and repo_budget:
