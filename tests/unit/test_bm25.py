@@ -32,13 +32,19 @@ def test_a_query_keeps_its_rarest_terms() -> None:
     """On a large workspace the terms in a quarter of the corpus or more cost most of a search
     and weigh little: they are left out while rarer terms remain, and a long query keeps its
     MAX_QUERY_TERMS rarest terms (in a fixed order, whatever the set's order)."""
-    from radix_ls.context.bm25 import MAX_QUERY_TERMS
+    from radix_ls.context.bm25 import MAX_QUERY_TERMS, PRUNE_FROM
 
-    docs = [f"value = common_name + other_{i}" for i in range(40)] + ["rare_thing = common_name"]
+    small = BM25(["value = common_name + other", "rare_thing = common_name"])
+    assert small._query_terms("common_name rare_thing") == [  # a small corpus: every term
+        "rare", "rare_thing", "thing", "common", "common_name", "name"
+    ]  # fmt: skip
+    filler = [f"filler_{i} = {i}" for i in range(PRUNE_FROM)]
+    docs = [f"value = common_name + other_{i}" for i in range(PRUNE_FROM)] + filler
+    docs.append("rare_thing = common_name")
     bm25 = BM25(docs)
     assert bm25._query_terms("common_name rare_thing") == ["rare", "rare_thing", "thing"]
     assert bm25._query_terms("common_name") == ["common", "common_name", "name"]  # nothing rarer
     long_query = " ".join(f"other_{i}" for i in range(40))
     kept = bm25._query_terms(long_query)
     assert len(kept) == MAX_QUERY_TERMS and kept == bm25._query_terms(long_query)
-    assert [hit.index for hit in bm25.search("common_name rare_thing", limit=1)] == [40]
+    assert [hit.index for hit in bm25.search("common_name rare_thing", limit=1)] == [len(docs) - 1]

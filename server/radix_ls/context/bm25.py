@@ -83,6 +83,9 @@ def tokens(text: str) -> list[str]:
 # do not (unless nothing rarer is left); see BM25._query_terms.
 MAX_QUERY_TERMS = 32
 COMMON_SHARE = 0.25
+# ... in a corpus of at least PRUNE_FROM documents (where walking postings costs; a small
+# workspace is searched with every term)
+PRUNE_FROM = 2000
 
 
 @dataclass(frozen=True)
@@ -118,12 +121,15 @@ class BM25:
         return self._n
 
     def _query_terms(self, query: str) -> list[str]:
-        """The query's known terms, at most MAX_QUERY_TERMS, rarest first. A term in a quarter
-        of the corpus or more is left out while rarer ones remain: walking its postings is most
-        of a search's cost on a large workspace (tens of ms), and its weight is small."""
+        """The query's known terms, rarest first; on a large corpus at most MAX_QUERY_TERMS,
+        and a term in a quarter of the corpus or more left out while rarer ones remain: walking
+        its postings is most of a search's cost on a large workspace (tens of ms), and its
+        weight is small."""
         idf = self._idf
         # (rarest, then by name): deterministic whatever the set's order
         known = sorted((t for t in set(tokens(query)) if t in idf), key=lambda t: (-idf[t], t))
+        if self._n < PRUNE_FROM:
+            return known  # a small corpus is searched fast with every term
         common = len(self._postings) and self._n * COMMON_SHARE
         rare = [t for t in known if len(self._postings[t]) < common]
         return (rare or known)[:MAX_QUERY_TERMS]
