@@ -32,7 +32,7 @@ from radix_ls.batch.journal import (
 from radix_ls.features import edits as E
 from radix_ls.features.actions import FileChange
 from radix_ls.features.syntax import SyntaxDocument, SyntaxUnavailable, language_of
-from radix_ls.workspace.confine import ConfinementError, check_write
+from radix_ls.workspace.confine import ConfinementError, check_write, real_path
 from radix_ls.workspace.documents import TextEdit
 
 Who = TypeVar("Who", bound=Hashable)
@@ -57,12 +57,6 @@ class Planned:
         return E.unified_diff(self.old, self.new, self.rel, created=self.create)
 
 
-def real_path(path: Path) -> Path:
-    """`path` with its folder's symlinks resolved but not its own name (a symlink stays one)."""
-    absolute = Path(os.path.abspath(path))
-    return Path(os.path.realpath(absolute.parent)) / absolute.name
-
-
 def display(path: Path, root: Path) -> str:
     """A path as the batch names it: relative to the root (`../x` outside it)."""
     return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
@@ -70,7 +64,7 @@ def display(path: Path, root: Path) -> str:
 
 def dirty_files(root: Path) -> set[Path] | None:
     """The workspace's files with uncommitted changes (modified, staged or untracked), as
-    `writes.real_path` names them; None outside git."""
+    `confine.real_path` names them; None outside git."""
     git = shutil.which("git")
     if git is None:
         return None

@@ -32,6 +32,13 @@ def is_inside(path: Path, root: Path) -> bool:
     return _within(Path(os.path.realpath(path)), real_root(root))
 
 
+def real_path(path: Path) -> Path:
+    """`path` made absolute with its folder's symlinks resolved but not its own name (a
+    symlink stays one): how a write names its target."""
+    absolute = Path(os.path.abspath(path))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
+
+
 def check_read(path: Path, root: Path) -> Path:
     """The real path of `path` if reading it stays inside the root, else ConfinementError."""
     real = Path(os.path.realpath(path))
@@ -48,19 +55,17 @@ def check_write(path: Path, root: Path) -> Path:
     `..` or a symlinked directory), symlinks (replacing one would cut the link; writing through
     it would change its target), and special files (directories, FIFOs, devices).
     """
-    root_real = real_root(root)
-    absolute = Path(os.path.abspath(path if path.is_absolute() else root / path))
-    parent = Path(os.path.realpath(absolute.parent))
-    if not _within(parent, root_real):
+    target = real_path(path if path.is_absolute() else root / path)
+    if not _within(target.parent, real_root(root)):
         raise ConfinementError(f"{path}: outside the workspace {root}; not written")
     try:
-        mode = os.lstat(absolute).st_mode
+        mode = os.lstat(target).st_mode
     except FileNotFoundError:
-        return parent / absolute.name
+        return target
     except OSError as exc:
         raise ConfinementError(f"{path}: cannot be checked ({exc.strerror}); not written") from None
     if stat.S_ISLNK(mode):
         raise ConfinementError(f"{path}: is a symlink; radix-ls never writes through or over one")
     if not stat.S_ISREG(mode):
         raise ConfinementError(f"{path}: not a regular file; not written")
-    return parent / absolute.name
+    return target
