@@ -99,30 +99,20 @@ class IndexHost:
         from radix_ls.index.db import is_damage
 
         with self._working:
-            return self._recover(loop, repo, work, is_damage, *args)
-
-    def _recover(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        repo: RepoContext,
-        work: Callable[..., T],
-        is_damage: Callable[[BaseException], bool],
-        *args: Any,
-    ) -> T:
-        try:
-            return work(*args)
-        except Exception as exc:
-            if not is_damage(exc):
-                raise
-            message = (
-                f"radix-ls: the index database failed ({exc}); rebuilding it from the workspace"
-            )
-            log.warning("%s", message)
-            loop.call_soon_threadsafe(self._events.show, "warning", message)
-            repo.indexer.rebuild()
-            repo.indexer.refresh()
-            loop.call_soon_threadsafe(repo.invalidate)
-            return work(*args)
+            try:
+                return work(*args)
+            except Exception as exc:
+                if not is_damage(exc):
+                    raise
+                message = (
+                    f"radix-ls: the index database failed ({exc}); rebuilding it from the workspace"
+                )
+                log.warning("%s", message)
+                loop.call_soon_threadsafe(self._events.show, "warning", message)
+                repo.indexer.rebuild()
+                repo.indexer.refresh()
+                loop.call_soon_threadsafe(repo.invalidate)
+                return work(*args)
 
     async def open(self, settings: Settings, root: Path, *, similar: bool = True) -> Any:
         """Open and refresh the index now (a CLI command); returns the refresh's stats.
