@@ -245,10 +245,7 @@ def retrieve(
     near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
     chosen = _Budget(budget, count, near=near)
     shown = window or (0, -1)
-    imported: dict[str, list[str]] = {}  # name -> the files its import resolves to
-    for imp in index.imports_of(path):
-        for name in imp.names:
-            imported.setdefault(name, []).extend(imp.resolved)
+    imported = _imported_names(index, path)
     # in order of priority (the module docstring)
     dotted = names_near(lines, cursor_line, pattern=_DOTTED)
     _imported_near(chosen, index, path, [*near, *dotted])
@@ -259,6 +256,15 @@ def retrieve(
         query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
         _similar(chosen, similar, path, query)
     return sorted(chosen.chosen, key=lambda s: (s.path, s.start_line))
+
+
+def _imported_names(index: IndexQueries, path: str) -> dict[str, list[str]]:
+    """The names `path` imports -> the files each import resolves to."""
+    imported: dict[str, list[str]] = {}
+    for imp in index.imports_of(path):
+        for name in imp.names:
+            imported.setdefault(name, []).extend(imp.resolved)
+    return imported
 
 
 def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: str) -> None:
@@ -421,10 +427,7 @@ def typed(
     Not memoised per line as `retrieve` is: this changes with every keystroke; it is a few
     index look-ups."""
     complete, partial = split_typed(line_prefix)
-    imported: dict[str, list[str]] = {}
-    for imp in index.imports_of(path):
-        for name in imp.names:
-            imported.setdefault(name, []).extend(imp.resolved)
+    imported = _imported_names(index, path)
     chosen = _Budget(budget, count, near=[*complete, *near])
     _imported_near(chosen, index, path, [n for n in complete if n in imported][:MAX_TYPED_NAMES])
     if len(partial) < MIN_PREFIX or any(n.startswith(partial) and n not in imported for n in near):
