@@ -27,7 +27,8 @@ gives other files' code, so the ratio is conservative).
 Last, the latency of `Session.context` (what `radix-ls context` answers, in-process, warm
 index) on Django 5.2.8 (~2,900 files): p50/p95 ms at 1,024 and 8,192 tokens.
 
-Usage: python bench/retrieval_unseen.py [--quick] [--samples 80] [--cli-sample 20] [--json OUT]
+Usage: python bench/retrieval_unseen.py [--quick] [--repo NAME==VERSION ...] [--samples 80]
+    [--cli-sample 20] [--budgets N ...] [--no-latency] [--json OUT]
 """
 
 from __future__ import annotations
@@ -399,6 +400,7 @@ def main() -> None:
     parser.add_argument("--budgets", type=int, nargs="+", default=list(BUDGETS))
     parser.add_argument("--latency-samples", type=int, help="Django cursors (default 100)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-latency", action="store_true", help="skip the Django latency run")
     parser.add_argument("--json", type=Path, help="write every case and outcome as JSON")
     args = parser.parse_args()
     # a plain kill runs the `finally` that restores a file masked for the CLI sample
@@ -428,10 +430,11 @@ def main() -> None:
     report["overall"] = rates(every_case, every_outcome, args.budgets)
     print_rates(f"overall: {len(repos)} repositories, {len(every_case)} cases", report["overall"],
                 args.budgets)  # fmt: skip
-    samples = args.latency_samples or (30 if args.quick else 100)
-    tree = LATENCY_TREE if LATENCY_TREE.is_dir() else fetch_project(LATENCY_REPO)
-    report["latency"] = asyncio.run(latency(tree, samples, [1024, 8192], args.seed))
-    print(f"\nSession.context latency, warm index: {report['latency']}")
+    if not args.no_latency:
+        samples = args.latency_samples or (30 if args.quick else 100)
+        tree = LATENCY_TREE if LATENCY_TREE.is_dir() else fetch_project(LATENCY_REPO)
+        report["latency"] = asyncio.run(latency(tree, samples, [1024, 8192], args.seed))
+        print(f"\nSession.context latency, warm index: {report['latency']}")
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(f"run time {report['seconds']} s")
     if args.json:

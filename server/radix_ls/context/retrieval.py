@@ -13,6 +13,13 @@ In order of priority:
 4. definitions of the other names the file imports;
 5. similar code: BM25 over tree-sitter chunks, queried with the lines before the cursor.
 
+Breadth first: every definition of 1, 3 and 4 is first taken as its first lines (at most
+FIRST_LINES_CAP tokens: the signature, the start of its docstring), so that the names the
+line being written may use all have their header in the prompt; then the definitions of 1 and
+3, in the same order, are given their whole body (or their class view) while the budget
+lasts; similar code takes what is left. Whole bodies first let a few long definitions crowd
+out the header of the one the next line calls, at the small budgets a CPU model works with.
+
 The choice depends only on completed lines (the line being typed is left out of the query),
 and the chosen snippets are emitted sorted by (path, line), not by score: typing does not
 reshuffle the repository part of the prompt, which sits before the current file and so must
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from radix_ls.context.classview import class_view
@@ -51,6 +58,9 @@ _CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
 # The most tokens one definition of a name imported but not used near the cursor may take.
 ELSEWHERE_CAP = 96
+# The first pass takes each definition used near the cursor as at most this many tokens of
+# its first lines; the second gives it its whole body while the budget lasts.
+FIRST_LINES_CAP = 32
 # Similar chunks are counted (tokenized) to be packed, the main cost of a request on a large
 # workspace: at most SIMILAR_TRIES are, and none once less than SIMILAR_MIN_ROOM tokens are left.
 SIMILAR_TRIES = 8
@@ -67,6 +77,10 @@ MAX_PREFIX_MATCHES = 3
 # Definitions added for the line being typed, at most.
 MAX_TYPED_NAMES = 2
 _TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+# Languages whose strings may be in single quotes (elsewhere `'` is a character or a
+# lifetime), and those whose line comments start with `#` (elsewhere `//`).
+_SINGLE_QUOTE_STRINGS = frozenset({"python", "javascript", "typescript", "tsx"})
+_HASH_COMMENTS = frozenset({"python"})
 
 
 class IndexQueries(Protocol):
@@ -103,6 +117,9 @@ class _Budget:
     near: Sequence[str] = ()
     # a lower cap for the snippets being added now (None: the share of the total)
     cap_limit: int | None = None
+    # definitions taken as their first lines that may get their whole body later (`_expand`)
+    expandable: list[tuple[Snippet, Definition, int | None]] = field(default_factory=list)
+    expanding: bool = False  # whether definitions added now are expandable
 
     @property
     def cap(self) -> int:
@@ -147,6 +164,26 @@ class _Budget:
         self.used += tokens
         self.seen.add((path, start))
         self.chosen.append(Snippet(kind, path, start, end, text, tokens, why))
+        return True
+
+    def replace(self, old: Snippet, new: Snippet) -> bool:
+        """Put `new` in the place of `old` (the same definition shown longer) if it fits,
+        dropping what was chosen inside its lines (a member the class view now shows)."""
+        inside = [
+            s
+            for s in self.chosen
+            if s is not old
+            and s.path == new.path
+            and new.start_line <= s.start_line
+            and s.end_line <= new.end_line
+        ]
+        if self.used - old.tokens - sum(s.tokens for s in inside) + new.tokens > self.total:
+            return False
+        self.chosen[self.chosen.index(old)] = new
+        for s in inside:
+            self.chosen.remove(s)
+            self.seen.discard((s.path, s.start_line))
+        self.used += new.tokens - old.tokens - sum(s.tokens for s in inside)
         return True
 
 
@@ -246,12 +283,17 @@ def retrieve(
     chosen = _Budget(budget, count, near=near)
     shown = window or (0, -1)
     imported = _imported_names(index, path)
-    # in order of priority (the module docstring)
+    # in order of priority (the module docstring), first lines first
     dotted = names_near(lines, cursor_line, pattern=_DOTTED)
+    chosen.expanding = True
     _imported_near(chosen, index, path, [*near, *dotted])
+    chosen.expanding = False
     _enclosing_outline(chosen, path, definitions, cursor_line, shown)
+    chosen.expanding = True
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
     _imported_elsewhere(chosen, index, path, imported, near, lines, cursor_line)
+    chosen.expanding = False
+    _expand(chosen, index)
     if similar is not None and len(similar.bm25):
         query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
         _similar(chosen, similar, path, query)
@@ -273,6 +315,13 @@ def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: st
         return
     if chosen.has(d.path, d.start_line, d.end_line):
         return
+    if chosen.expanding:
+        # the first lines now; the rest by `_expand` if the budget lasts
+        text, end = _trim(body, d.start_line, FIRST_LINES_CAP, chosen.count)
+        added = chosen.add("definition", d.path, d.start_line, end, text, why)
+        if added and end < d.end_line:
+            chosen.expandable.append((chosen.chosen[-1], d, chosen.cap_limit))
+        return
     if d.kind in CLASS_KINDS and chosen.over_cap(body):
         # too big to show whole: its header and the members used near the cursor
         data = index.file_bytes(d.path) or b""
@@ -280,6 +329,29 @@ def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: st
         view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
         body = view if view is not None else body
     chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
+
+
+def _expand(chosen: _Budget, index: IndexQueries) -> None:
+    """The definitions taken as their first lines, in the order they were taken, given their
+    whole body (trimmed to the cap) or their class view, each while it fits."""
+    for first, d, cap_limit in chosen.expandable:
+        body = _definition_text(index, d)
+        if body is None:
+            continue
+        chosen.cap_limit = cap_limit
+        end = d.end_line
+        if d.kind in CLASS_KINDS and chosen.over_cap(body):
+            data = index.file_bytes(d.path) or b""
+            members = index.definitions_in(d.path)
+            view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
+            body = view if view is not None else body
+        if chosen.over_cap(body):
+            body, end = _trim(body, d.start_line, chosen.cap, chosen.count)
+        tokens = chosen.count(body)
+        if first in chosen.chosen and tokens > first.tokens:
+            chosen.replace(first, replace(first, end_line=end, text=body, tokens=tokens))
+    chosen.cap_limit = None
+    chosen.expandable.clear()
 
 
 def _imported_near(
@@ -396,15 +468,38 @@ def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> N
         chosen.add("similar", chunk.path, chunk.start_line, chunk.end_line, chunk.text, why, tokens)
 
 
-def split_typed(line_prefix: str) -> tuple[list[str], str]:
+def in_text(line_prefix: str, language: str | None) -> bool:
+    """Whether the end of `line_prefix` is inside a string or a line comment (as far as one
+    line tells: a string opened on an earlier line is not seen)."""
+    quotes = "\"'`" if language in _SINGLE_QUOTE_STRINGS else '"`'
+    comment = "#" if language in _HASH_COMMENTS else "//"
+    quote = ""
+    i = 0
+    while i < len(line_prefix):
+        c = line_prefix[i]
+        if quote:
+            if c == "\\":
+                i += 1  # an escaped character
+            elif c == quote:
+                quote = ""
+        elif c in quotes:
+            quote = c
+        elif line_prefix.startswith(comment, i):
+            return True
+        i += 1
+    return bool(quote)
+
+
+def split_typed(line_prefix: str, language: str | None = None) -> tuple[list[str], str]:
     """The cursor line before the cursor, as (the identifiers complete on it, nearest first;
-    the identifier the cursor is at the end of, "" if none or if it is an attribute)."""
+    the identifier the cursor is at the end of, "" if none, if it is an attribute, or if it
+    is a word in a string or a comment: `get("head` is not the start of a name `head...`)."""
     tail = _TAIL.search(line_prefix)
     partial = tail.group(0) if tail else ""
     head = line_prefix[: len(line_prefix) - len(partial)]
     complete = list(dict.fromkeys(reversed(_IDENTIFIER.findall(head))))
-    if head.endswith(".") or (head and head[-1].isdigit()):
-        partial = ""  # a member (looked up by the class view) or part of a number
+    if head.endswith(".") or (head and head[-1].isdigit()) or in_text(head, language):
+        partial = ""  # a member (looked up by the class view), part of a number, or text
     return complete, partial
 
 
@@ -426,7 +521,7 @@ def typed(
     probably that local name).
     Not memoised per line as `retrieve` is: this changes with every keystroke; it is a few
     index look-ups."""
-    complete, partial = split_typed(line_prefix)
+    complete, partial = split_typed(line_prefix, language_for_path(path))
     imported = _imported_names(index, path)
     chosen = _Budget(budget, count, near=[*complete, *near])
     _imported_near(chosen, index, path, [n for n in complete if n in imported][:MAX_TYPED_NAMES])
