@@ -30,6 +30,7 @@ stay put for prefix caching (CONVENTIONS.md). The line being typed is served apa
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -248,17 +249,35 @@ def names_near(
     lines before and after), nearest first; the cursor line itself is left out (it is being
     typed: what it holds changes with every keystroke). `headers` (the enclosing definitions'
     `header_names`) rank as if HEADER_DISTANCE lines away."""
-    first = max(1, cursor_line - reach[0])
-    last = min(len(lines), cursor_line + reach[1])
-    distance: dict[str, int] = dict.fromkeys(headers, HEADER_DISTANCE)
+    distance, _ = _uses(lines, cursor_line, pattern, reach)
+    for name in headers:
+        distance[name] = min(distance.get(name, HEADER_DISTANCE), HEADER_DISTANCE)
+    return sorted(distance, key=lambda n: (distance[n], n))
+
+
+def _uses(
+    lines: Sequence[str],
+    cursor_line: int,
+    pattern: re.Pattern[str],
+    reach: tuple[int, int] | None = None,
+) -> tuple[dict[str, int], Counter[str]]:
+    """What `pattern` finds on the lines within `reach` (lines before and after; None: the
+    whole file) of the cursor line, itself left out: each name's distance (in lines) from
+    the cursor line to its nearest occurrence, and how often it occurs."""
+    before, after = reach if reach is not None else (len(lines), len(lines))
+    first = max(1, cursor_line - before)
+    last = min(len(lines), cursor_line + after)
+    distance: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     for number in range(first, last + 1):
         if number == cursor_line:
             continue
         d = abs(number - cursor_line)
         for name in pattern.findall(lines[number - 1]):
+            counts[name] += 1
             if distance.get(name, d + 1) > d:
                 distance[name] = d
-    return sorted(distance, key=lambda n: (distance[n], n))
+    return distance, counts
 
 
 def retrieve(
@@ -434,21 +453,33 @@ def _imported_elsewhere(
     imported packages elsewhere in the file, nearest first; followed through re-exports like
     the names used near the cursor."""
     taken = set(near)
-    rest = [n for n in imported if n not in taken and n != "*"]
-    whole = (len(lines), len(lines))
-    dotted = names_near(lines, cursor_line, pattern=_DOTTED, reach=whole)
     language = language_for_path(path)
     bound = {  # what the imports bind (`import pkg` binds `pkg`, `import a.b` binds `a`)
         local.partition(".")[0]
         for imp in index.imports_of(path)
         for local, _ in import_bindings(imp, language)
     }
-    rest += [n for n in dotted if n not in taken and n.partition(".")[0] in bound]
+    direct, direct_uses = _uses(lines, cursor_line, _IDENTIFIER)
+    dotted, _ = _uses(lines, cursor_line, _DOTTED)
+    named = Counter(n for imp in index.imports_of(path) for n in imp.names)
+    # Names imported and used nowhere else in the file (their import statement is their only
+    # mention) first: the import was written for code not written yet, likely the line at
+    # the cursor. Then the others, and the `pkg.name` uses of imported packages, by how near
+    # their nearest use is.
+    rest = {
+        n: (direct_uses[n] > named[n], direct.get(n, 0))
+        for n in imported
+        if n not in taken and n != "*"
+    }
+    rest |= {
+        n: (True, d) for n, d in dotted.items() if n not in taken and n.partition(".")[0] in bound
+    }
+    order = sorted(rest, key=lambda n: rest[n])
     # each as its first lines (the signature, the start of its docstring): many names that
     # may be used, rather than the whole bodies of the first few
     chosen.cap_limit = ELSEWHERE_CAP
     try:
-        _imported_near(chosen, index, path, rest)
+        _imported_near(chosen, index, path, order)
     finally:
         chosen.cap_limit = None
 
