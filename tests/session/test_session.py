@@ -211,18 +211,20 @@ def _library(name: str) -> str:
 
 async def test_snippets_keep_their_order_while_a_function_is_typed(tmp_path, tiny_model):
     """Other files' code chosen for a region stays in place, in order, while the function is
-    typed; a definition a new line needs is appended after it (not sorted in between). Ten
-    imported modules: more than the budget holds."""
+    typed; a definition a new line needs is appended after it (not sorted in between). Twenty
+    imported modules: more than the budget holds even as their first lines; the one a later
+    line uses is imported first, farthest from the cursor (names not used yet are chosen
+    nearest import first)."""
     (tmp_path / ".git").mkdir()
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    names = [f"lib{i}" for i in range(10)]
-    for name in names[:-1]:
+    names = [f"lib{i}" for i in range(20) if i != 9]
+    for name in names:
         (pkg / f"m_{name}.py").write_text(_library(name))
     (pkg / "a_lib9.py").write_text(_library("lib9"))  # sorts before the others
-    head = "".join(f"from pkg.m_{n} import {n}\n" for n in names[:-1])
-    head += "from pkg.a_lib9 import lib9\n\n\n"
+    head = "from pkg.a_lib9 import lib9\n"
+    head += "".join(f"from pkg.m_{n} import {n}\n" for n in names) + "\n\n"
     # the imports far above the function being typed, as in most real files
     head += "def filler():\n" + "".join(f"    x{i} = {i}\n" for i in range(50)) + "\n\n"
     body = "def work(items):\n    total = lib0(items)\n    more = lib9(total)\n    return more\n"

@@ -283,3 +283,76 @@ def test_names_imported_through_a_package_but_used_far_away_bring_their_first_li
     assert far and far[0].text.startswith("def far_helper(value, scale=2):")
     assert far[0].tokens <= 96 < _words(files["pkg/_impl.py"])
     assert _has(snippets, "pkg/tools.py", "def dotted_tool(x):")
+
+
+def test_every_name_used_nearby_gets_its_header_before_any_gets_its_body(tmp_path):
+    """Breadth first: at a budget where the six helpers' bodies do not all fit, every helper
+    used near the cursor still has its `def` line in the prompt, and the nearest uses get
+    their whole bodies with what is left."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": _HELPERS,
+        "pkg/models.py": _MODELS,
+        "pkg/service.py": _service("def run(count):"),
+    }
+    whole = _words(_HELPERS) // 6  # one helper's definition
+    snippets = _retrieve(tmp_path, files, "pkg/service.py", "CURSOR_LINE", budget=4 * whole)
+    for i in range(6):
+        assert _has(snippets, "pkg/helpers.py", f"def helper_{i}(value):"), i
+    bodies = [s for s in snippets if "return value" in s.text]
+    assert bodies and "def helper_5(value):" in bodies[0].text  # the nearest use: whole
+    assert sum(s.tokens for s in snippets) <= 4 * whole
+
+
+def test_a_name_imported_but_not_used_yet_comes_before_names_used_far_away(tmp_path):
+    """A name the file imports and uses nowhere else is what the code being written is
+    likely to use: at a small budget its first lines come before those of names that are
+    only used far from the cursor."""
+    far = "".join(f"    first_{j} = helper_{j}(0)\n" for j in range(5))
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": _HELPERS,
+        "app.py": (
+            "from pkg.helpers import helper_0, helper_1, helper_2, helper_3, helper_4\n"
+            "from pkg.helpers import helper_5\n\n\n"
+            f"def setup():\n{far}\n\n"
+            + "".join(f"# filler line {j}\n" for j in range(60))
+            + "def run(x):\n    y = x + 1\n    CURSOR_LINE\n    return y\n"
+        ),
+    }
+    snippets = _retrieve(tmp_path, files, "app.py", "CURSOR_LINE", budget=60)
+    assert _has(snippets, "pkg/helpers.py", "def helper_5(value):")
+    assert not _has(snippets, "pkg/helpers.py", "def helper_0(value):")
+
+
+def test_definitions_in_other_test_modules_are_not_matched_by_name(tmp_path):
+    """A test function's name used near the cursor does not bring another test module's
+    function of the same name (test modules are not imported: the match is a coincidence),
+    while a library function matched the same way still comes."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/util.py": "def checksum(data):\n    return sum(data) % 255\n",
+        "tests/test_other.py": "def hello_world(request):\n    return 'other test'\n",
+        "tests/test_app.py": (
+            "def hello_world(request):\n    return checksum(request)\n\n\n"
+            + "".join(f"# filler line {j}\n" for j in range(60))
+            + "def test_it():\n    app = hello_world\n    CURSOR_LINE\n"
+        ),
+    }
+    snippets = _retrieve(tmp_path, files, "tests/test_app.py", "CURSOR_LINE", budget=400)
+    assert not any(s.path == "tests/test_other.py" for s in snippets)
+    files["tests/test_app.py"] = files["tests/test_app.py"].replace(
+        "app = hello_world", "app = checksum(b'x')"
+    )
+    snippets = _retrieve(tmp_path / "b", files, "tests/test_app.py", "CURSOR_LINE", budget=400)
+    assert _has(snippets, "pkg/util.py", "def checksum(data):")
+
+
+def test_a_word_typed_in_a_string_or_a_comment_is_not_looked_up(tmp_path):
+    """`get("rend` is a string being typed, not the start of `render_table`: looking it up
+    would append a definition, and re-evaluate the file's text, for nothing."""
+    assert _typed(tmp_path / "a", '    out = rows.get("render_ta') == []
+    assert _typed(tmp_path / "b", "    out = 1  # then render_ta") == []
+    assert [s.reason for s in _typed(tmp_path / "c", '    out = f("x", render_ta')] == [
+        "typing render_ta: render_table"
+    ]

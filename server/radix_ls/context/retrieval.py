@@ -422,7 +422,8 @@ def _used_near(
     cursor_line: int,
     shown: tuple[int, int],
 ) -> None:
-    """3. Other names used near the cursor, defined in a few places elsewhere."""
+    """3. Other names used near the cursor, defined in a few places elsewhere (not in test
+    modules: code reaches their names only by importing them)."""
     for name in near:
         if name in imported:
             continue
@@ -430,6 +431,7 @@ def _used_near(
             d
             for d in index.definitions_named(name)
             if not (d.path == path and shown[0] <= d.start_line <= shown[1])
+            and (d.path == path or not is_test_module(d.path))
         ]
         if not 0 < len(matches) <= MAX_NAME_MATCHES:
             continue
@@ -437,6 +439,16 @@ def _used_near(
             if d.path == path and d.start_line <= cursor_line <= d.end_line:
                 continue  # the definition the cursor is in
             _add_definition(chosen, index, d, f"uses {name}")
+
+
+def is_test_module(path: str) -> bool:
+    """Whether `path` is a test module no other file imports: Python `test_*.py` and
+    `*_test.py`, JavaScript/TypeScript `*.test.*` and `*.spec.*` (Go's `_test.go` files are
+    not: they share their package's names)."""
+    name = path.rpartition("/")[2]
+    if name.endswith(".py"):
+        return name.startswith("test_") or name.endswith("_test.py")
+    return ".test." in name or ".spec." in name
 
 
 def _imported_elsewhere(
