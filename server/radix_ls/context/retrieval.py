@@ -9,16 +9,19 @@ In order of priority:
 2. the outline of the class or function around the cursor (member signatures), where the
    prefix window does not already show it;
 3. definitions elsewhere in the workspace of other names used near the cursor (only when the
-   name is defined in few places, so the match means something);
-4. definitions of the other names the file imports;
+   name is defined in few places, so the match means something, and not in another test
+   module);
+4. definitions of the other names the file imports: those it uses nowhere yet first, then by
+   their nearest use;
 5. similar code: BM25 over tree-sitter chunks, queried with the lines before the cursor.
 
 Breadth first: every definition of 1, 3 and 4 is first taken as its first lines (at most
 FIRST_LINES_CAP tokens: the signature, the start of its docstring), so that the names the
-line being written may use all have their header in the prompt; then the definitions of 1 and
-3, in the same order, are given their whole body (or their class view) while the budget
-lasts; similar code takes what is left. Whole bodies first let a few long definitions crowd
-out the header of the one the next line calls, at the small budgets a CPU model works with.
+line being written may use all have their header in the prompt; then, in the same order,
+those of 1 and 3 are given their whole body (or their class view) and those of 4 up to
+ELSEWHERE_CAP tokens, while the budget lasts; similar code takes what is left. Whole bodies
+first let a few long definitions crowd out the header of the one the next line calls, at
+the small budgets a CPU model works with.
 
 The choice depends only on completed lines (the line being typed is left out of the query),
 and the chosen snippets are emitted sorted by (path, line), not by score: typing does not
