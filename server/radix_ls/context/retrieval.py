@@ -62,8 +62,8 @@ _CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
 # The most tokens one definition of a name imported but not used near the cursor may take.
 ELSEWHERE_CAP = 96
-# The first pass takes each definition used near the cursor as at most this many tokens of
-# its first lines; the second gives it its whole body while the budget lasts.
+# The first pass takes each definition (of priorities 1, 3 and 4) as at most this many tokens
+# of its first lines; the second gives it its whole body while the budget lasts.
 FIRST_LINES_CAP = 32
 # Similar chunks are counted (tokenized) to be packed, the main cost of a request on a large
 # workspace: at most SIMILAR_TRIES are, and none once less than SIMILAR_MIN_ROOM tokens are left.
@@ -464,9 +464,9 @@ def _imported_elsewhere(
     cursor_line: int,
 ) -> None:
     """4. What the file imports but does not use near the cursor (the import is a hint: the
-    file uses it somewhere, maybe on the line being written), then the `pkg.name` uses of
-    imported packages elsewhere in the file, nearest first; followed through re-exports like
-    the names used near the cursor."""
+    file uses it somewhere, maybe on the line being written), and the `pkg.name` uses of
+    imported packages elsewhere in the file: names not used anywhere yet first, then by their
+    nearest use; followed through re-exports like the names used near the cursor."""
     taken = set(near)
     language = language_for_path(path)
     bound = {  # what the imports bind (`import pkg` binds `pkg`, `import a.b` binds `a`)
