@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from radix_ls.context.budget import Snippet
 from radix_ls.context.repo import RepoContext
-from radix_ls.context.retrieval import Snippet, retrieve
+from radix_ls.context.retrieval import retrieve
 from radix_ls.index.indexer import Indexer
 
 

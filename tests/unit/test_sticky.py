@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from radix_ls.context.retrieval import Snippet
+from radix_ls.context.budget import Snippet
 from radix_ls.context.sticky import StickySnippets, region_start
 from radix_ls.index.incremental import IncrementalDocument
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from radix_ls.context.budget import Snippet
 from radix_ls.context.builder import BuiltContext
-from radix_ls.context.retrieval import Snippet
 from radix_ls.engine.templates import PromptTemplate
 from radix_ls.secrets import Redaction, SecretFilter, Span, apply
 

@@ -16,8 +16,8 @@ In order of priority:
 5. similar code: BM25 over tree-sitter chunks, queried with the lines before the cursor.
 
 Breadth first: every definition of 1, 3 and 4 is first taken as its first lines (at most
-FIRST_LINES_CAP tokens: the signature, the start of its docstring), so that the names the
-line being written may use all have their header in the prompt; then, in the same order,
+`budget.FIRST_LINES_CAP` tokens: the signature, the start of its docstring), so that the
+names the line being written may use all have their header in the prompt; then, in order,
 those of 1 and 3 are given their whole body (or their class view) and those of 4 up to
 ELSEWHERE_CAP tokens, while the budget lasts; similar code takes what is left. Whole bodies
 first let a few long definitions crowd out the header of the one the next line calls, at
@@ -35,13 +35,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
 
-from radix_ls.context.classview import class_view
+from radix_ls.context.budget import Budget, IndexQueries, Snippet
 from radix_ls.context.similar import SimilarIndex
 from radix_ls.index.languages import language_for_path
-from radix_ls.index.model import CLASS_KINDS, Definition, Import
+from radix_ls.index.model import CLASS_KINDS, Definition
 from radix_ls.index.reexports import Follower, import_bindings
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -53,18 +51,9 @@ NEAR_BEFORE = 40
 NEAR_AFTER = 8
 # Names defined in more places than this are too ambiguous to pull in by name alone.
 MAX_NAME_MATCHES = 3
-# One snippet may take at most this share of the budget before it is trimmed.
-MAX_SNIPPET_SHARE = 0.4
-# and never more than this: with a large budget, many definitions' first lines help the model
-# more than a few whole bodies
-MAX_SNIPPET_TOKENS = 768
-_CHARS_PER_TOKEN = 8
 SIMILAR_QUERY_LINES = 12
 # The most tokens one definition of a name imported but not used near the cursor may take.
 ELSEWHERE_CAP = 96
-# The first pass takes each definition (of priorities 1, 3 and 4) as at most this many tokens
-# of its first lines; the second gives it its whole body while the budget lasts.
-FIRST_LINES_CAP = 32
 # Similar chunks are counted (tokenized) to be packed, the main cost of a request on a large
 # workspace: at most SIMILAR_TRIES are, and none once less than SIMILAR_MIN_ROOM tokens are left.
 SIMILAR_TRIES = 8
@@ -85,131 +74,6 @@ _TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 # lifetime), and those whose line comments start with `#` (elsewhere `//`).
 _SINGLE_QUOTE_STRINGS = frozenset({"python", "javascript", "typescript", "tsx"})
 _HASH_COMMENTS = frozenset({"python"})
-
-
-class IndexQueries(Protocol):
-    """What retrieval needs from the workspace index."""
-
-    def imports_of(self, path: str) -> Sequence[Import]: ...
-
-    def definitions_named(self, name: str) -> Sequence[Definition]: ...
-
-    def definitions_in(self, path: str) -> Sequence[Definition]: ...
-
-    def file_bytes(self, path: str) -> bytes | None: ...
-
-
-@dataclass(frozen=True)
-class Snippet:
-    kind: str  # "definition" | "outline" | "similar"
-    path: str
-    start_line: int  # 1-based, inclusive
-    end_line: int
-    text: str
-    tokens: int
-    reason: str  # why it was chosen (shown by `radix-ls context`)
-
-
-@dataclass
-class _Budget:
-    total: int
-    count: Callable[[str], int]
-    used: int = 0
-    chosen: list[Snippet] = field(default_factory=list)
-    seen: set[tuple[str, int]] = field(default_factory=set)
-    # names used near the cursor, nearest first: which members of a big class to show
-    near: Sequence[str] = ()
-    # a lower cap for the snippets being added now (None: the share of the total)
-    cap_limit: int | None = None
-    # definitions taken as their first lines that may get their whole body later (`_expand`)
-    expandable: list[tuple[Snippet, Definition, int | None]] = field(default_factory=list)
-    expanding: bool = False  # whether definitions added now are expandable
-
-    @property
-    def cap(self) -> int:
-        """The most tokens one snippet may take."""
-        cap = min(max(int(self.total * MAX_SNIPPET_SHARE), 32), MAX_SNIPPET_TOKENS)
-        return cap if self.cap_limit is None else min(cap, self.cap_limit)
-
-    def has(self, path: str, start: int, end: int) -> bool:
-        """Whether lines `start`-`end` of `path` were chosen already (or a span holding them)."""
-        return (path, start) in self.seen or any(
-            s.path == path and s.start_line <= start and end <= s.end_line for s in self.chosen
-        )
-
-    def over_cap(self, text: str) -> bool:
-        # Counting tokens is the cost of retrieval (a 50 kB function takes tens of ms): a text
-        # longer than _CHARS_PER_TOKEN characters per token of the cap is taken as over it
-        # without counting it whole; code averages 3-4 characters per token.
-        return len(text) > self.cap and (
-            len(text) > self.cap * _CHARS_PER_TOKEN or self.count(text) > self.cap
-        )
-
-    def add(
-        self,
-        kind: str,
-        path: str,
-        start: int,
-        end: int,
-        text: str,
-        why: str,
-        tokens: int | None = None,
-    ) -> bool:
-        """Choose `text` (lines `start`-`end` of `path`; `tokens`: its count, if known) if it
-        fits, cut to the cap first."""
-        if self.used >= self.total or self.has(path, start, end):
-            return False
-        if (tokens is not None and tokens > self.cap) or (tokens is None and self.over_cap(text)):
-            text, end = _trim(text, start, self.cap, self.count)
-            tokens = None
-        tokens = self.count(text) if tokens is None else tokens
-        if self.used + tokens > self.total:
-            return False
-        self.used += tokens
-        self.seen.add((path, start))
-        self.chosen.append(Snippet(kind, path, start, end, text, tokens, why))
-        return True
-
-    def replace(self, old: Snippet, new: Snippet) -> bool:
-        """Put `new` in the place of `old` (the same definition shown longer) if it fits,
-        dropping what was chosen inside its lines (a member the class view now shows)."""
-        inside = [
-            s
-            for s in self.chosen
-            if s is not old
-            and s.path == new.path
-            and new.start_line <= s.start_line
-            and s.end_line <= new.end_line
-        ]
-        if self.used - old.tokens - sum(s.tokens for s in inside) + new.tokens > self.total:
-            return False
-        self.chosen[self.chosen.index(old)] = new
-        for s in inside:
-            self.chosen.remove(s)
-            self.seen.discard((s.path, s.start_line))
-        self.used += new.tokens - old.tokens - sum(s.tokens for s in inside)
-        return True
-
-
-def _trim(text: str, start: int, cap: int, count: Callable[[str], int]) -> tuple[str, int]:
-    """Keep whole leading lines that fit `cap` tokens (the signature comes first)."""
-    kept: list[str] = []
-    used = 0
-    for line in text.split("\n"):
-        cost = count(line) + 1
-        if used + cost > cap and kept:
-            break
-        kept.append(line)
-        used += cost
-    return "\n".join(kept), start + len(kept) - 1
-
-
-def _definition_text(index: IndexQueries, d: Definition) -> str | None:
-    data = index.file_bytes(d.path)
-    if data is None:
-        return None
-    start = data.rfind(b"\n", 0, d.start_byte) + 1  # from the start of its first line
-    return data[start : d.end_byte].decode("utf-8", errors="replace")
 
 
 def _outline(cls: Definition, members: Iterable[Definition]) -> str:
@@ -302,7 +166,7 @@ def retrieve(
         return []
     lines = text.split("\n")
     near = names_near(lines, cursor_line, header_names(definitions, lines, cursor_line))
-    chosen = _Budget(budget, count, near=near)
+    chosen = Budget(budget, count, near=near)
     shown = window or (0, -1)
     imported = _imported_names(index, path)
     # in order of priority (the module docstring), first lines first
@@ -315,7 +179,7 @@ def retrieve(
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
     _imported_elsewhere(chosen, index, path, imported, near, lines, cursor_line)
     chosen.expanding = False
-    _expand(chosen, index)
+    chosen.expand(index)
     if similar is not None and len(similar.bm25):
         query = "\n".join(lines[max(0, cursor_line - 1 - SIMILAR_QUERY_LINES) : cursor_line - 1])
         _similar(chosen, similar, path, query)
@@ -331,53 +195,8 @@ def _imported_names(index: IndexQueries, path: str) -> dict[str, list[str]]:
     return imported
 
 
-def _add_definition(chosen: _Budget, index: IndexQueries, d: Definition, why: str) -> None:
-    body = _definition_text(index, d)
-    if body is None:
-        return
-    if chosen.has(d.path, d.start_line, d.end_line):
-        return
-    if chosen.expanding:
-        # the first lines now; the rest by `_expand` if the budget lasts
-        text, end = _trim(body, d.start_line, FIRST_LINES_CAP, chosen.count)
-        added = chosen.add("definition", d.path, d.start_line, end, text, why)
-        if added and end < d.end_line:
-            chosen.expandable.append((chosen.chosen[-1], d, chosen.cap_limit))
-        return
-    if d.kind in CLASS_KINDS and chosen.over_cap(body):
-        # too big to show whole: its header and the members used near the cursor
-        data = index.file_bytes(d.path) or b""
-        members = index.definitions_in(d.path)
-        view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
-        body = view if view is not None else body
-    chosen.add("definition", d.path, d.start_line, d.end_line, body, why)
-
-
-def _expand(chosen: _Budget, index: IndexQueries) -> None:
-    """The definitions taken as their first lines, in the order they were taken, given their
-    whole body (trimmed to the cap) or their class view, each while it fits."""
-    for first, d, cap_limit in chosen.expandable:
-        body = _definition_text(index, d)
-        if body is None:
-            continue
-        chosen.cap_limit = cap_limit
-        end = d.end_line
-        if d.kind in CLASS_KINDS and chosen.over_cap(body):
-            data = index.file_bytes(d.path) or b""
-            members = index.definitions_in(d.path)
-            view = class_view(d, members, data, chosen.near, chosen.cap, chosen.count)
-            body = view if view is not None else body
-        if chosen.over_cap(body):
-            body, end = _trim(body, d.start_line, chosen.cap, chosen.count)
-        tokens = chosen.count(body)
-        if first in chosen.chosen and tokens > first.tokens:
-            chosen.replace(first, replace(first, end_line=end, text=body, tokens=tokens))
-    chosen.cap_limit = None
-    chosen.expandable.clear()
-
-
 def _imported_near(
-    chosen: _Budget, index: IndexQueries, path: str, near: list[str], why: str = "imported"
+    chosen: Budget, index: IndexQueries, path: str, near: list[str], why: str = "imported"
 ) -> None:
     """1. Imported names used near the cursor (also `pkg.name`, `alias.Class.method`),
     followed through re-exports to their definitions (the longest dotted prefix that has
@@ -388,13 +207,13 @@ def _imported_near(
         for end in range(len(parts), min(len(parts), 2) - 1, -1):
             found = follower.imported(path, ".".join(parts[:end]))
             for d in found:
-                _add_definition(chosen, index, d, f"{why} {name}")
+                chosen.add_definition(index, d, f"{why} {name}")
             if found:
                 break
 
 
 def _enclosing_outline(
-    chosen: _Budget,
+    chosen: Budget,
     path: str,
     definitions: Sequence[Definition],
     cursor_line: int,
@@ -417,7 +236,7 @@ def _enclosing_outline(
 
 
 def _used_near(
-    chosen: _Budget,
+    chosen: Budget,
     index: IndexQueries,
     path: str,
     near: list[str],
@@ -441,7 +260,7 @@ def _used_near(
         for d in matches:
             if d.path == path and d.start_line <= cursor_line <= d.end_line:
                 continue  # the definition the cursor is in
-            _add_definition(chosen, index, d, f"uses {name}")
+            chosen.add_definition(index, d, f"uses {name}")
 
 
 def is_test_module(path: str) -> bool:
@@ -455,7 +274,7 @@ def is_test_module(path: str) -> bool:
 
 
 def _imported_elsewhere(
-    chosen: _Budget,
+    chosen: Budget,
     index: IndexQueries,
     path: str,
     imported: dict[str, list[str]],
@@ -499,7 +318,7 @@ def _imported_elsewhere(
         chosen.cap_limit = None
 
 
-def _similar(chosen: _Budget, similar: SimilarIndex, path: str, query: str) -> None:
+def _similar(chosen: Budget, similar: SimilarIndex, path: str, query: str) -> None:
     """5. Similar code elsewhere (BM25 over chunks), while the budget lasts."""
     exclude = similar.chunks_of(path)
     hits = similar.bm25.search(query, limit=SIMILAR_TRIES, exclude=exclude)
@@ -569,7 +388,7 @@ def typed(
     index look-ups."""
     complete, partial = split_typed(line_prefix, language_for_path(path))
     imported = _imported_names(index, path)
-    chosen = _Budget(budget, count, near=[*complete, *near])
+    chosen = Budget(budget, count, near=[*complete, *near])
     _imported_near(chosen, index, path, [n for n in complete if n in imported][:MAX_TYPED_NAMES])
     if len(partial) < MIN_PREFIX or any(n.startswith(partial) and n not in imported for n in near):
         return chosen.chosen  # too short, or probably a local name used nearby
@@ -590,7 +409,7 @@ def typed(
     found.sort(key=lambda d: (d.path not in targets, d.path.rpartition("/")[0] != folder,
                               len(d.name), d.path))  # fmt: skip
     for d in found[:MAX_TYPED_NAMES]:
-        _add_definition(chosen, index, d, f"typing {partial}: {d.name}")
+        chosen.add_definition(index, d, f"typing {partial}: {d.name}")
     return chosen.chosen
 
 

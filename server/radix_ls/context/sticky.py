@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from radix_ls.context.retrieval import Snippet
+from radix_ls.context.budget import Snippet
 from radix_ls.index.model import CLASS_KINDS, Definition
 
 # Part of the snippet budget the first choice of a region may use: the rest is for definitions

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radix_ls.config import Settings, context_tokens_for
+from radix_ls.context.budget import Snippet
 from radix_ls.context.builder import (
     BuiltContext,
     CursorText,
@@ -25,7 +26,7 @@ from radix_ls.context.builder import (
 )
 from radix_ls.context.redact import redact_own, redact_snippets
 from radix_ls.context.repo import RepoContext
-from radix_ls.context.retrieval import Snippet, as_files, names_near
+from radix_ls.context.retrieval import as_files, names_near
 from radix_ls.context.sticky import FIRST_SHARE, StickySnippets, region_start
 from radix_ls.engine.base import Engine, GenerationRequest, GenerationStats, new_request_id
 from radix_ls.engine.queue import Priority
