@@ -126,3 +126,24 @@ def test_the_typed_names_definitions_are_appended_after_the_pinned_ones_once():
     assert sticky.choose("m.py", 1, [a], set(), 100, _count) == [a, b, typing]
     # a new region starts with retrieval's choice, then the typed name's definition
     assert sticky.choose("m.py", 7, [b], set(), 100, _count, typed=[typing]) == [b, typing]
+
+
+def test_a_passing_misparse_on_the_line_being_typed_does_not_change_the_region():
+    """A half-typed `def` line can make the parser lose the class or function around the
+    cursor for a few keystrokes: on the line of the last request, a region found in a parse
+    that lost one of the definitions around the cursor is not taken; a region change on that
+    line that keeps them (a new sibling `def` typed), or one on another line, is."""
+    sticky = StickySnippets()
+    a, b, c = _snippet("a"), _snippet("b"), _snippet("c")
+    around = frozenset({"Transport", "Transport.handle"})
+    assert sticky.choose("m.py", 10, [a], set(), 100, _count, line=20, enclosing=around) == [a]
+    # the same line, a parse without the class: the pinned snippets stay
+    lost = frozenset()
+    assert sticky.choose("m.py", 19, [b], set(), 100, _count, line=20, enclosing=lost) == [a]
+    assert sticky.choose("m.py", 19, [b], set(), 100, _count, line=20, enclosing=lost) == [a]
+    assert sticky.choose("m.py", 10, [b], set(), 100, _count, line=20, enclosing=around) == [a]
+    # the same line, a new region with everything still around it: taken
+    more = around | {"Transport.handle.send"}
+    assert sticky.choose("m.py", 19, [b], set(), 100, _count, line=20, enclosing=more) == [b]
+    # another line: the region the parse says, whatever is around it
+    assert sticky.choose("m.py", 40, [c], set(), 100, _count, line=50, enclosing=lost) == [c]

@@ -111,6 +111,8 @@ def _append(
 class _Pinned:
     region: int
     snippets: tuple[Snippet, ...]
+    line: int | None = None  # the cursor line of the request that left them
+    enclosing: frozenset[str] = frozenset()  # the definitions around it then
 
 
 class StickySnippets:
@@ -131,14 +133,28 @@ class StickySnippets:
         *,
         commit: bool = True,
         typed: Sequence[Snippet] = (),
+        line: int | None = None,
+        enclosing: frozenset[str] = frozenset(),
     ) -> list[Snippet]:
         """The snippets for a request in `region` of `path`, given what retrieval found now
         (`fresh`, chosen under FIRST_SHARE of `budget`), the imported names the lines near
         the cursor use (`needed`) and the definitions the line being typed asks for (`typed`,
         appended like needed ones); `count` counts tokens. `commit=False` answers without
-        remembering (a preview)."""
+        remembering (a preview). `line`, `enclosing`: the cursor line and the qualified names
+        of the definitions around it; while the cursor stays on the line of the last request,
+        a parse in which some of the definitions that were around it are gone does not
+        change the region (a half-typed `def` line can make the parser lose the class or
+        function around it for a few keystrokes: the snippets were chosen afresh there twice,
+        out of the region and back, each time re-evaluating the file's text after them)."""
         with self._lock:
             pinned = self._pinned.get(path)
+        if (
+            pinned is not None
+            and line is not None
+            and line == pinned.line
+            and not pinned.enclosing <= enclosing
+        ):
+            region, enclosing = pinned.region, pinned.enclosing  # a passing misparse
         if pinned is None or pinned.region != region:
             chosen = _append(tuple(fresh), typed, budget, count)
             why = f"region at line {region}"
@@ -160,7 +176,7 @@ class StickySnippets:
             with self._lock:
                 if path not in self._pinned and len(self._pinned) >= _MAX_FILES:
                     self._pinned.pop(next(iter(self._pinned)))
-                self._pinned[path] = _Pinned(region, chosen)
+                self._pinned[path] = _Pinned(region, chosen, line, enclosing)
         return list(chosen)
 
     def forget(self, path: str | None = None) -> None:

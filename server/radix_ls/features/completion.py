@@ -121,8 +121,20 @@ class CompletionService:
         lines = snapshot.text.split("\n")
         region = region_start(definitions, lines, line)
         needed = set(names_near(lines, line))
+        around = frozenset(
+            d.qualified_name for d in definitions if d.start_line < line <= d.end_line
+        )
         return self._sticky.choose(
-            rel, region, fresh, needed, budget, self._counter, commit=commit, typed=typed
+            rel,
+            region,
+            fresh,
+            needed,
+            budget,
+            self._counter,
+            commit=commit,
+            typed=typed,
+            line=line,
+            enclosing=around,
         )
 
     def plan(
