@@ -226,7 +226,8 @@ def _context(args: argparse.Namespace) -> int:
         return 0
     print(f"{'kind':12s} {'tokens':>6s}  source")
     for s in plan.context.segments:
-        print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}")
+        why = f"  ({s.reason})" if s.reason else ""
+        print(f"{s.kind:12s} {s.tokens:6d}  {s.path}:{s.start_line}-{s.end_line}{why}")
     print(f"{'total':12s} {view.tokens:6d}  ({view.template} template, {view.layout} layout, "
           f"{view.model})")  # fmt: skip
     print(*(f"{'redacted':21s}{r}" for r in plan.redactions), "-" * 79, sep="\n")

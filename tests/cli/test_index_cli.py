@@ -40,6 +40,7 @@ def test_context_shows_segments_and_the_prompt(tmp_path, tiny_model):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "definition" in out.stdout and "pkg/util.py:4-7" in out.stdout
+    assert "(imported parse_duration)" in out.stdout  # why it is there
     assert "def parse_duration(text: str) -> float:" in out.stdout
     as_json = run(
         "context", str(tmp_path), "--file", "pkg/jobs.py", "--line", str(line), "--col", "19",
@@ -50,6 +51,7 @@ def test_context_shows_segments_and_the_prompt(tmp_path, tiny_model):
     # prompt order (the split layout): the file's text after the cursor, the other files' code,
     # the prefix, the near suffix
     assert kinds == ["file-below", "definition", "file-prefix", "file-suffix"]
+    assert [s["reason"] for s in report["segments"]] == ["", "imported parse_duration", "", ""]
     assert report["layout"] == "split" and report["template"] == "qwen-fim"
     assert report["tokens"] > sum(s["tokens"] for s in report["segments"]) * 0.9
 

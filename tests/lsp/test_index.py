@@ -64,6 +64,8 @@ async def test_completion_prompt_holds_the_imported_definition(tmp_path, tiny_mo
         assert "radix-ls: indexing" in titles  # $/progress for the index
     kinds = {(s["kind"], s["path"]) for s in context["segments"]}
     assert ("definition", "pkg/util.py") in kinds
+    reasons = {s["reason"] for s in context["segments"] if s["path"] == "pkg/util.py"}
+    assert "imported parse_duration" in reasons
     assert "def parse_duration(text: str) -> float:" in context["prompt"]
     # repository context first, then the current file (prefix caching)
     assert context["prompt"].index("parse_duration(text") < context["prompt"].index("class Job")

@@ -47,7 +47,7 @@ class Snippet:
     end_line: int
     text: str
     tokens: int
-    reason: str  # why it was chosen (shown by `radix-ls context`)
+    reason: str  # why it was chosen (shown by `radix-ls context` and radixLs/context)
 
 
 @dataclass

@@ -38,6 +38,9 @@ class Segment:
     start_line: int  # 1-based, inclusive
     end_line: int  # 1-based, inclusive
     tokens: int
+    # why other files' code is there ("imported Request", "uses send", "typing pars: ...",
+    # "similar (bm25 7.2)"); "" for the current file's windows
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,8 @@ class CompletionService:
             snippets = self._snippets(snapshot, rel, context, repo_budget, commit)
             snippets, redacted = redact_snippets(snippets, self._secrets)
             segments = tuple(
-                Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens) for x in snippets
+                Segment(x.kind, x.path, x.start_line, x.end_line, x.tokens, x.reason)
+                for x in snippets
             )
             context = with_files(context, self.template, as_files(snippets), segments)
         context, own = redact_own(context, self.template, self._secrets)

@@ -54,6 +54,7 @@ def register(server: RadixServer) -> None:
                     "startLine": s.start_line,
                     "endLine": s.end_line,
                     "tokens": s.tokens,
+                    "reason": s.reason,
                 }
                 for s in view.plan.context.segments
             ],
