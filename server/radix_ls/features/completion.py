@@ -228,9 +228,11 @@ class CompletionService:
 
 
 # What the current file leaves of its share goes to other files' code, in SPARE_STEP steps so
-# that it changes only now and then while the file grows (a new retrieval budget reshuffles
-# the cached part of the prompt), SPARE_MARGIN kept back for the template and file headers.
-SPARE_STEP = 512
+# that it changes only now and then while the file grows, SPARE_MARGIN kept back for the
+# template and file headers. A new budget does not reshuffle the pinned snippets (sticky.py:
+# only a new region chooses afresh), so the steps can be small: 512-token steps left up to
+# half of a 1,024-token budget unused (the typing replay's cost did not change with 128).
+SPARE_STEP = 128
 SPARE_MARGIN = 128
 
 
