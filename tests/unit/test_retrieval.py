@@ -5,9 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from radix_ls.context.budget import Snippet
 from radix_ls.context.repo import RepoContext
-from radix_ls.context.retrieval import retrieve
+from radix_ls.context.retrieval import in_text, retrieve
 from radix_ls.index.indexer import Indexer
 
 
@@ -357,3 +359,25 @@ def test_a_word_typed_in_a_string_or_a_comment_is_not_looked_up(tmp_path):
     assert [s.reason for s in _typed(tmp_path / "c", '    out = f("x", render_ta')] == [
         "typing render_ta: render_table"
     ]
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "language", "text"),
+    [
+        ('    x = get("head', "python", True),
+        ("    x = 1  # then rend", "python", True),
+        ("    x = a // rend", "python", False),  # floor division, not a comment
+        ('    x = f"{rend', "python", False),  # an f-string's braces are code
+        ('    x = rf"{rend', "python", False),
+        ('    x = f"{{rend', "python", True),  # a literal brace
+        ('    x = f"{a} rend', "python", True),
+        ('    x = "{rend', "python", True),  # not an f-string
+        ('    x = "a\\"b + rend', "python", True),  # an escaped quote does not close it
+        ("const a = `${rend", "javascript", False),
+        ("const a = `a {rend", "javascript", True),
+        ("let a = b // rend", "javascript", True),
+        ("fn f<'a>(rend", "rust", False),  # a lifetime, not a quote
+    ],
+)
+def test_in_text_tells_strings_and_comments_from_code(line_prefix, language, text):
+    assert in_text(line_prefix, language) is text

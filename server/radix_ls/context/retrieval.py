@@ -335,24 +335,38 @@ def _similar(chosen: Budget, similar: SimilarIndex, path: str, query: str) -> No
 
 def in_text(line_prefix: str, language: str | None) -> bool:
     """Whether the end of `line_prefix` is inside a string or a line comment (as far as one
-    line tells: a string opened on an earlier line is not seen)."""
+    line tells: a string opened on an earlier line is not seen). The `{...}` of a Python
+    f-string and the `${...}` of a JavaScript template are code."""
     quotes = "\"'`" if language in _SINGLE_QUOTE_STRINGS else '"`'
     comment = "#" if language in _HASH_COMMENTS else "//"
-    quote = ""
+    quote = ""  # the open string's quote, "" outside strings
+    holes = False  # whether the open string has code in braces (f-string, template)
+    depth = 0  # braces open inside such a string
     i = 0
     while i < len(line_prefix):
         c = line_prefix[i]
-        if quote:
+        if quote and depth:
+            depth += (c == "{") - (c == "}")
+        elif quote:
             if c == "\\":
                 i += 1  # an escaped character
             elif c == quote:
                 quote = ""
+            elif holes and quote == "`":
+                if line_prefix.startswith("${", i):
+                    depth, i = 1, i + 1
+            elif holes and line_prefix.startswith("{{", i):
+                i += 1  # a literal brace in an f-string
+            elif holes and c == "{":
+                depth = 1
         elif c in quotes:
             quote = c
+            before = line_prefix[max(0, i - 2) : i].lower()
+            holes = c == "`" or (language == "python" and "f" in before.lstrip("br"))
         elif line_prefix.startswith(comment, i):
             return True
         i += 1
-    return bool(quote)
+    return bool(quote) and not depth
 
 
 def split_typed(line_prefix: str, language: str | None = None) -> tuple[list[str], str]:
