@@ -2,9 +2,11 @@
 
 Five public repositories that radix-ls was never tuned on (PyPI sdists, pinned, downloaded
 once into ~/.cache/radix-ls-bench, `RADIX_LS_BENCH_CACHE`; a working copy of each is kept
-there so that its index stays warm between runs). In each, lines that use a name defined in
-another file are chosen at random (seeded) and classified by kind (`unseen_cases.py`). Each
-line is asked about at two points, as typing produces them:
+there so that its index stays warm between runs); `--set dev` runs the same measure on the
+repositories changes are tried on, `--set held-out` on three that are only ever measured.
+In each, lines that use a name defined in another file are chosen at random (seeded) and
+classified by kind (`unseen_cases.py`). Each line is asked about at two points, as typing
+produces them:
 
 - `blank`: the line emptied to its indentation, the cursor there;
 - `typed`: the line typed up to and including the first 3 characters of the needed name.

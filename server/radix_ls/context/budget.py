@@ -61,7 +61,7 @@ class Budget:
     near: Sequence[str] = ()
     # a lower cap for the snippets being added now (None: the share of the total)
     cap_limit: int | None = None
-    # definitions taken as their first lines that may get their whole body later (`_expand`)
+    # definitions taken as their first lines that may get their whole body later (`expand`)
     expandable: list[tuple[Snippet, Definition, int | None]] = field(default_factory=list)
     expanding: bool = False  # whether definitions added now are expandable
 
