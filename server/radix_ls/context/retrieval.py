@@ -288,14 +288,13 @@ def _imported_elsewhere(
     nearest use; followed through re-exports like the names used near the cursor."""
     taken = set(near)
     language = language_for_path(path)
+    imports = index.imports_of(path)
     bound = {  # what the imports bind (`import pkg` binds `pkg`, `import a.b` binds `a`)
-        local.partition(".")[0]
-        for imp in index.imports_of(path)
-        for local, _ in import_bindings(imp, language)
+        local.partition(".")[0] for imp in imports for local, _ in import_bindings(imp, language)
     }
     direct, direct_uses = _uses(lines, cursor_line, _IDENTIFIER)
     dotted, _ = _uses(lines, cursor_line, _DOTTED)
-    named = Counter(n for imp in index.imports_of(path) for n in imp.names)
+    named = Counter(n for imp in imports for n in imp.names)
     # Names imported and used nowhere else in the file (their import statement is their only
     # mention) first: the import was written for code not written yet, likely the line at
     # the cursor. Then the others, and the `pkg.name` uses of imported packages, by how near
