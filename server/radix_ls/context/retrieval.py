@@ -171,11 +171,9 @@ def retrieve(
     imported = _imported_names(index, path)
     # in order of priority (the module docstring), first lines first
     dotted = names_near(lines, cursor_line, pattern=_DOTTED)
-    chosen.expanding = True
+    chosen.expanding = True  # definitions as their first lines (the outline is one already)
     _imported_near(chosen, index, path, [*near, *dotted])
-    chosen.expanding = False
     _enclosing_outline(chosen, path, definitions, cursor_line, shown)
-    chosen.expanding = True
     _used_near(chosen, index, path, near, imported, cursor_line, shown)
     _imported_elsewhere(chosen, index, path, imported, near, lines, cursor_line)
     chosen.expanding = False
